@@ -1,0 +1,41 @@
+# Command 1: `make run`   Command 2: `make test`   (see README.md)
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_NO_ADVISORY_WARNINGS := 1
+
+.PHONY: run test lint bench train evaluate clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(PY)
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.run-deps
+
+run: $(VENV)/.run-deps
+	$(PY) -m server.demo
+
+test: $(VENV)/.dev-deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+bench: $(VENV)/.run-deps
+	$(PY) -m ml.bench
+
+train: $(VENV)/.run-deps
+	$(PY) -m ml.train
+
+evaluate: $(VENV)/.run-deps
+	$(PY) -m ml.evaluate --data ml/data/emotion_validation.jsonl --labels sadness,joy,love,anger,fear,surprise
+	$(PY) -m ml.evaluate --data ml/data/goemotions_dev_neutral.jsonl --neutral-vs-emotional
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

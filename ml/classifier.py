@@ -1,0 +1,159 @@
+"""The shipped emotion classifier: load once, predict batches of tweets offline on the CPU."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from ml.preprocess import normalize
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL_DIR = ROOT / "model"
+TOKENIZER_DIR = ROOT / "tokenizer"
+
+# Tokens read per text. Tweets (280 characters) stay well under it; longer texts are cut.
+MAX_LENGTH = 128
+
+
+def bf16_is_fast() -> bool:
+    """True when this CPU has native bf16 matrix units (AMX or AVX512-BF16)."""
+    cpu = getattr(torch, "cpu", None)
+    for probe in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"):
+        check = getattr(cpu, probe, None)
+        try:
+            if check is not None and check():
+                return True
+        except RuntimeError:
+            pass
+    return False
+
+
+class ClassificationModel:
+    """Emotion classifier over the seven labels in ``model/config.json``.
+
+    Parameters
+    ----------
+    model_dir, tokenizer_dir : path, optional
+        Hugging Face directories; default to the shipped ``model/`` and ``tokenizer/``.
+    batch_size : int
+        Texts per forward pass. Texts are sorted by length first, so each batch is
+        padded only to its own longest text.
+    max_length : int
+        Tokens kept per text (truncation).
+    dtype : {"auto", "bfloat16", "float32"}
+        ``auto`` runs bf16 where the CPU has bf16 matrix units, else float32.
+
+    The model is loaded lazily on the first :meth:`predict` (or :meth:`load`), once per
+    instance; load it in the process that uses it (after a worker forks).
+    """
+
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        tokenizer_dir: str | Path | None = None,
+        batch_size: int = 64,
+        max_length: int = MAX_LENGTH,
+        dtype: str = "auto",
+    ):
+        self.model_dir = Path(model_dir) if model_dir else MODEL_DIR
+        self.tokenizer_dir = Path(tokenizer_dir) if tokenizer_dir else TOKENIZER_DIR
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.dtype = dtype
+        self._lock = threading.Lock()
+
+    # -- loading -----------------------------------------------------------------
+    def load(self) -> ClassificationModel:
+        """Load tokenizer and weights from disk (offline); idempotent and thread-safe."""
+        if hasattr(self, "model_"):
+            return self
+        with self._lock:
+            if hasattr(self, "model_"):
+                return self
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+            dtype = self.dtype
+            if dtype == "auto":
+                dtype = "bfloat16" if bf16_is_fast() else "float32"
+            self.tokenizer_ = AutoTokenizer.from_pretrained(self.tokenizer_dir, local_files_only=True)
+            model = AutoModelForSequenceClassification.from_pretrained(
+                self.model_dir, local_files_only=True, dtype=getattr(torch, dtype)
+            )
+            model.eval()
+            self.labels_ = tuple(model.config.id2label[i] for i in range(model.config.num_labels))
+            self.dtype_ = dtype
+            self.model_ = model
+            logger.info("loaded emotion model from %s (%s)", self.model_dir, dtype)
+        return self
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The label names, in the model's output order."""
+        return self.load().labels_
+
+    @property
+    def version(self) -> str:
+        """The model version recorded in ``config.json`` (``mood_model_version``)."""
+        return str(getattr(self.load().model_.config, "mood_model_version", "unversioned"))
+
+    # -- inference: preprocess -> _forward -> postprocess -------------------------
+    def preprocess(self, texts: Sequence[str]) -> list[dict]:
+        """Normalise and tokenise; return batches of padded tensors with their original indices."""
+        encoded = self.tokenizer_([normalize(t) for t in texts], truncation=True, max_length=self.max_length)[
+            "input_ids"
+        ]
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        batches = []
+        for start in range(0, len(order), self.batch_size):
+            index = order[start : start + self.batch_size]
+            width = len(encoded[index[-1]])
+            ids = torch.full((len(index), width), self.tokenizer_.pad_token_id, dtype=torch.long)
+            mask = torch.zeros((len(index), width), dtype=torch.long)
+            for row, i in enumerate(index):
+                ids[row, : len(encoded[i])] = torch.tensor(encoded[i])
+                mask[row, : len(encoded[i])] = 1
+            batches.append({"index": index, "input_ids": ids, "attention_mask": mask})
+        return batches
+
+    def _forward(self, batch: dict) -> torch.Tensor:
+        with torch.inference_mode():
+            logits = self.model_(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+        return logits.float()
+
+    def postprocess(self, logits: torch.Tensor, labels: Sequence[str] | None = None) -> list[dict[str, float]]:
+        """Softmax over all labels, or over ``labels`` only (renormalised); plain floats."""
+        names = self.labels_
+        if labels is not None:
+            keep = [names.index(label) for label in labels]
+            logits, names = logits[:, keep], tuple(labels)
+        probs = torch.softmax(logits, dim=-1).tolist()
+        return [dict(zip(names, row)) for row in probs]
+
+    def predict(self, texts: Sequence[str], labels: Sequence[str] | None = None) -> list[dict[str, float]]:
+        """Return, per text, a dict of label -> probability (summing to 1).
+
+        ``labels`` restricts the softmax to a subset of the model's labels (e.g. the six
+        emotions without ``neutral``). Any string gets an answer: empty, emoji-only,
+        URL-only, non-English or very long texts included.
+        """
+        if isinstance(texts, str):
+            raise TypeError("predict() takes a list of strings, not a single string")
+        self.load()
+        if labels is not None:
+            unknown = [label for label in labels if label not in self.labels_]
+            if unknown or not labels:
+                raise ValueError(f"unknown labels {unknown}; the model knows {', '.join(self.labels_)}")
+        texts = ["" if t is None else str(t) for t in texts]
+        results: list[dict[str, float]] = [{}] * len(texts)
+        for batch in self.preprocess(texts):
+            for i, probs in zip(batch["index"], self.postprocess(self._forward(batch), labels)):
+                results[i] = probs
+        return results

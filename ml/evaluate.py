@@ -1,0 +1,78 @@
+"""Score the classifier on a labelled JSONL file and print one JSON object.
+
+    python -m ml.evaluate --data ml/data/emotion_validation.jsonl \\
+        --labels sadness,joy,love,anger,fear,surprise
+    python -m ml.evaluate --data FILE.jsonl --neutral-vs-emotional
+
+Each line is ``{"text": ..., "label": ...}``. ``--labels`` restricts the prediction to
+those labels (softmax renormalised over them); every gold label must be among them.
+``--neutral-vs-emotional`` scores the binary split instead; gold may then also be
+``emotional``. Bad input exits with status 2 and a message naming the line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ml.data import DataError, read_jsonl
+from ml.labels import LABELS, NEUTRAL
+from ml.metrics import classification_report, neutral_report
+
+
+def parse_labels(value: str | None) -> tuple[str, ...]:
+    """Parse ``--labels a,b,c``; raise :class:`DataError` on unknown or repeated names."""
+    if value is None:
+        return LABELS
+    labels = tuple(part.strip() for part in value.split(",") if part.strip())
+    unknown = [label for label in labels if label not in LABELS]
+    if unknown or not labels:
+        raise DataError(
+            f"--labels: unknown label(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(LABELS)}"
+        )
+    if len(set(labels)) != len(labels):
+        raise DataError("--labels: a label is repeated")
+    return labels
+
+
+def main(argv: list[str] | None = None, classifier=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, type=Path, help="JSONL file of {text, label}")
+    parser.add_argument("--labels", help="comma-separated subset of labels to predict over")
+    parser.add_argument("--neutral-vs-emotional", action="store_true", help="score neutral vs any emotion")
+    parser.add_argument("--model-dir", type=Path)
+    parser.add_argument("--tokenizer-dir", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        if not args.data.is_file():
+            raise DataError(f"{args.data}: no such file")
+        if args.neutral_vs_emotional:
+            if args.labels:
+                raise DataError("--labels and --neutral-vs-emotional cannot be combined")
+            rows = read_jsonl(args.data, LABELS + ("emotional",))
+        else:
+            labels = parse_labels(args.labels)
+            rows = read_jsonl(args.data, labels)
+        if not rows:
+            raise DataError(f"{args.data}: no examples")
+    except DataError as exc:
+        parser.exit(2, f"ml.evaluate: error: {exc}\n")
+    if classifier is None:
+        from ml.classifier import ClassificationModel
+
+        classifier = ClassificationModel(args.model_dir, args.tokenizer_dir)
+    if args.neutral_vs_emotional:
+        result = neutral_report(classifier, rows)
+        result["positive_class"] = NEUTRAL
+    else:
+        result = classification_report(classifier, rows, labels)
+    result["model_version"] = classifier.version
+    json.dump(result, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return result
+
+
+if __name__ == "__main__":
+    main()

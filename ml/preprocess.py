@@ -1,0 +1,49 @@
+"""Tweet text normalisation, shared by training and serving so both see the same input."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import emoji
+
+# Longer texts are cut before tokenising: the model reads at most MAX_LENGTH tokens
+# anyway, and a 10,000-character body should cost no more than a tweet.
+MAX_CHARS = 1000
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_MENTION = re.compile(r"(?<![\w@])@\w{1,15}")
+_HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+# Split "HappyNewYear2024" / "happy_new_year" into words.
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_REPEAT = re.compile(r"(.)\1{3,}")
+_SPACE = re.compile(r"\s+")
+
+
+def split_hashtag(tag: str) -> str:
+    """Return the words of a hashtag body, e.g. ``"HappyNewYear"`` -> ``"happy new year"``."""
+    words = _CAMEL.findall(tag)
+    return " ".join(words).lower() if words else tag.lower()
+
+
+def _emoji_name(match: str, data: dict) -> str:
+    return " " + match.strip(":").replace("_", " ").replace("-", " ") + " "
+
+
+def normalize(text: str | None) -> str:
+    """Normalise one tweet for the classifier.
+
+    HTML entities are unescaped, URLs become ``http``, @mentions become ``@user``,
+    hashtags keep their words, emoji become their English names, runs of one
+    character are capped at three, and whitespace is collapsed. Never raises on
+    a string; ``None`` becomes ``""``.
+    """
+    if not text:
+        return ""
+    text = html.unescape(str(text)[: MAX_CHARS * 2])
+    text = _URL.sub(" http ", text)
+    text = _MENTION.sub(" @user ", text)
+    text = _HASHTAG.sub(lambda m: " " + split_hashtag(m.group(1)) + " ", text)
+    text = emoji.replace_emoji(text, replace=lambda chars, data: _emoji_name(emoji.demojize(chars), data))
+    text = _REPEAT.sub(r"\1\1\1", text)
+    return _SPACE.sub(" ", text).strip()[:MAX_CHARS]

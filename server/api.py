@@ -1,0 +1,163 @@
+"""The JSON API under ``/api/v1`` and the hackathon frontend's legacy ``/start_analysis/<user_name>``.
+
+Every route but ``/health`` and ``/openapi.json`` needs an API key (``X-API-Key`` or ``Authorization: Bearer``).
+A client reads only jobs and moods of accounts it asked to analyse itself: moods are sensitive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, g, request, url_for
+
+from server import jobs
+from server.errors import ApiError
+from server.extensions import db
+from server.models import Account, Analysis, Job
+from server.openapi import openapi_document
+from server.serialize import analysis_dict, job_dict
+from server.validation import json_object, validate_username
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+legacy = Blueprint("legacy", __name__)
+PUBLIC_ENDPOINTS = frozenset({"api.health", "api.openapi"})
+HISTORY_DEFAULT, HISTORY_MAX = 50, 500
+
+
+def client_id(key: str) -> str:
+    """A stable, non-secret id for an API key (jobs and grants store this, never the key)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _supplied_key() -> str | None:
+    key = request.headers.get("X-API-Key")
+    if key:
+        return key
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else None
+
+
+@bp.before_request
+@legacy.before_request
+def authenticate():
+    """401 unless the request carries one of ``API_KEYS``; sets ``g.client_id``."""
+    if request.method == "OPTIONS" or request.endpoint in PUBLIC_ENDPOINTS:
+        return  # CORS preflights and the public documents carry no key
+    supplied = _supplied_key()
+    if supplied:
+        for key in current_app.config["API_KEYS"]:
+            if hmac.compare_digest(supplied.encode(), key.encode()):
+                g.client_id = client_id(key)
+                return
+    message = "A valid API key is required (header 'X-API-Key: <key>')." if not supplied else "The API key is invalid."
+    raise ApiError(401, "unauthorized", message, {"WWW-Authenticate": 'Bearer realm="mood-analytics"'})
+
+
+def _start(username: str):
+    """Start (or join) the analysis of ``username``: 202 with the job and its ``Location``."""
+    username = validate_username(username)
+    job, created = jobs.request_analysis(username, g.client_id)
+    if created:
+        try:
+            jobs.enqueue(job)
+        except jobs.QueueUnavailable as error:
+            message = "The job queue is unavailable; please try again later."
+            raise ApiError(503, "queue_unavailable", message) from error
+    location = url_for("api.get_job", job_id=job.id)
+    return {"job": job_dict(job)}, 202, {"Location": location}
+
+
+@bp.post("/analyses")
+def start_analysis():
+    """Start analysing ``{"username": ...}``; a request while its job is still active returns that job."""
+    body = json_object()
+    if "username" not in body:
+        raise ApiError(400, "invalid_username", 'The body needs a \'username\', e.g. {"username": "jack"}.')
+    return _start(body["username"])
+
+
+@legacy.get("/start_analysis/<user_name>")
+def start_analysis_legacy(user_name: str):
+    """The hackathon frontend's route: starts the same job as ``POST /api/v1/analyses``."""
+    return _start(user_name)
+
+
+def _visible(username_key: str) -> bool:
+    return jobs.has_access(g.client_id, username_key)
+
+
+@bp.get("/jobs/<job_id>")
+def get_job(job_id: str):
+    """A job's state, progress (fetched / classified of total), retry or error, and result link."""
+    job = db.session.get(Job, job_id) if len(job_id) <= 32 else None
+    if job is None or not _visible(job.username_key):
+        raise ApiError(404, "job_not_found", f"No job {job_id!r}.")
+    return {"job": job_dict(job)}
+
+
+@bp.get("/analyses/<int:analysis_id>")
+def get_analysis(analysis_id: int):
+    """One stored analysis."""
+    analysis = db.session.get(Analysis, analysis_id)
+    if analysis is None or not _visible(analysis.account.username_key or ""):
+        raise ApiError(404, "analysis_not_found", f"No analysis {analysis_id}.")
+    return {"analysis": analysis_dict(analysis)}
+
+
+def _no_analysis(username: str, visible: bool) -> ApiError:
+    job = jobs.active_job(username.lower()) if visible else None
+    hint = f"its job is {job.state}: GET {url_for('api.get_job', job_id=job.id)}" if job else "POST /api/v1/analyses"
+    return ApiError(404, "analysis_not_found", f"No analysis of @{username} yet; {hint}.")
+
+
+def _account(username: str) -> Account:
+    key = validate_username(username).lower()
+    visible = _visible(key)
+    account = db.session.scalar(sa.select(Account).where(Account.username_key == key)) if visible else None
+    if account is None:
+        raise _no_analysis(username, visible)
+    return account
+
+
+@bp.get("/accounts/<username>/analysis")
+def get_latest_analysis(username: str):
+    """The account's latest analysis."""
+    account = _account(username)
+    analysis = db.session.scalar(
+        sa.select(Analysis).where(Analysis.account_id == account.id).order_by(Analysis.id.desc()).limit(1)
+    )
+    if analysis is None:
+        raise _no_analysis(username, visible=True)
+    return {"analysis": analysis_dict(analysis)}
+
+
+@bp.get("/accounts/<username>/analyses")
+def list_analyses(username: str):
+    """The account's analyses, newest first (the mood trend); ``?limit=`` up to 500."""
+    account = _account(username)
+    limit = request.args.get("limit", HISTORY_DEFAULT)
+    try:
+        limit = int(limit)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= HISTORY_MAX:
+        raise ApiError(400, "invalid_limit", f"limit must be an integer from 1 to {HISTORY_MAX}.")
+    analyses = db.session.scalars(
+        sa.select(Analysis).where(Analysis.account_id == account.id).order_by(Analysis.id.desc()).limit(limit)
+    )
+    return {"username": account.username, "analyses": [analysis_dict(a) for a in analyses]}
+
+
+@bp.get("/health")
+def health():
+    """Liveness: the database answers."""
+    db.session.execute(sa.text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 document of this API."""
+    return openapi_document()

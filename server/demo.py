@@ -1,0 +1,232 @@
+"""The demo: web + worker on the embedded defaults, with the local Twitter API serving the demo world.
+
+``python -m server.demo`` (what ``make run`` runs) migrates a SQLite database in ``instance/demo/``, serves the
+demo world on a local Twitter API (dates moved to now), starts a real Celery worker on kombu's SQL transport
+and the Flask web server, prints ``curl`` commands that work, and runs until Ctrl-C. No credentials, no Redis,
+no PostgreSQL. ``--smoke`` instead runs one analysis through the HTTP API, prints it and exits (0 on success).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from config import INSTANCE_DIR, ROOT, Config, celery_settings, child_environment
+
+logger = logging.getLogger(__name__)
+
+DEMO_WORLD = ROOT / "server" / "twitter_local" / "demo_world"
+DEMO_API_KEY = "demo-key"  # printed on purpose: the demo binds to 127.0.0.1 and holds only demo data
+DEMO_ACCOUNTS = ("sunny_sam", "calm_carla", "stressed_steve", "blue_bella")
+START_TIMEOUT = 180  # seconds for the worker and the web server to come up (a busy CPU loads slowly)
+
+
+def free_port(preferred: int) -> int:
+    """``preferred`` if nothing listens there on 127.0.0.1, else any free port."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError("no free port")
+
+
+class DemoStack:
+    """The local Twitter API (in this process), a migrated database, a worker and a web server (children)."""
+
+    def __init__(self, directory: Path, web_port: int = 5000, twitter_port: int = 8123, env: dict | None = None):
+        self.directory = directory
+        self.web_port = free_port(web_port)
+        self.twitter_port = free_port(twitter_port)
+        self.url = f"http://127.0.0.1:{self.web_port}"
+        self.extra_env = env or {}
+        self.children: dict[str, subprocess.Popen] = {}
+        self.twitter = None
+
+    def settings(self) -> dict[str, str]:
+        """The variables ``config.py`` reads, as the children get them."""
+        return {
+            "DATABASE_URL": f"sqlite:///{self.directory / 'mood.db'}",
+            "BROKER_URL": f"sqla+sqlite:///{self.directory / 'broker.db'}",
+            "REDIS_URL": "",
+            "API_KEYS": DEMO_API_KEY,
+            "TWITTER_API_BASE": self.twitter.url,
+            "TWITTER_BEARER_TOKEN": self.twitter_token,
+            "HF_HUB_OFFLINE": "1",
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+
+    def start(self) -> DemoStack:
+        """Start everything and wait until the API answers and the worker consumes."""
+        from server.twitter_local import DEMO_BEARER_TOKEN, start_local_api
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.twitter_token = DEMO_BEARER_TOKEN
+        self.twitter = start_local_api(DEMO_WORLD, port=self.twitter_port, shift_dates=True)
+        self._migrate()
+        env = child_environment(**self.settings())
+        worker = [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "--concurrency=1"]
+        worker += ["--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        web = [sys.executable, "-m", "flask", "--app", "server", "run", "--host", "127.0.0.1"]
+        web += ["--port", str(self.web_port), "--no-reload", "--no-debugger"]
+        self._spawn("worker", worker, env)
+        self._spawn("web", web, env)
+        self._wait_until_up()
+        return self
+
+    def _migrate(self) -> None:
+        from flask_migrate import upgrade
+
+        from server import create_app
+        from server.extensions import db
+
+        settings = self.settings()
+        app = create_app(
+            Config,
+            {
+                "SQLALCHEMY_DATABASE_URI": settings["DATABASE_URL"],
+                "CELERY": celery_settings(settings["BROKER_URL"], Config.CELERY_QUEUE),
+                "API_KEYS": [DEMO_API_KEY],
+            },
+        )
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+
+    def _spawn(self, name: str, command: list[str], env: dict) -> None:
+        log = open(self.directory / f"{name}.log", "ab")  # noqa: SIM115 - the child writes to it until stop()
+        self.children[name] = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+
+    def log(self, name: str) -> str:
+        """A child's log so far."""
+        return (self.directory / f"{name}.log").read_text(errors="replace")
+
+    def _wait_until_up(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        web_up = worker_up = False
+        while time.monotonic() < deadline and not (web_up and worker_up):
+            for name, child in self.children.items():
+                if child.poll() is not None:
+                    raise RuntimeError(f"the {name} exited ({child.returncode}):\n{self.log(name)[-3000:]}")
+            worker_up = worker_up or " ready." in self.log("worker")
+            with contextlib.suppress(requests.RequestException):
+                web_up = web_up or requests.get(f"{self.url}/api/v1/health", timeout=1).ok
+            time.sleep(0.2)
+        if not (web_up and worker_up):
+            raise RuntimeError(f"not up after {START_TIMEOUT} s (web {web_up}, worker {worker_up})")
+
+    def stop(self) -> None:
+        """Stop the children (SIGTERM, then SIGKILL) and the local Twitter API."""
+        for child in self.children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in self.children.values():
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        if self.twitter is not None:
+            self.twitter.shutdown()
+
+    # -- talking to the running API ---------------------------------------------------------------------------
+    def analyse(self, username: str, timeout: float = 300, poll: float = 0.25) -> tuple[dict, float]:
+        """POST an analysis, follow the job until it ends; returns the final job and the seconds it took."""
+        headers = {"X-API-Key": DEMO_API_KEY}
+        started = time.perf_counter()
+        response = requests.post(f"{self.url}/api/v1/analyses", json={"username": username}, headers=headers)
+        response.raise_for_status()
+        location = self.url + response.headers["Location"]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = requests.get(location, headers=headers, timeout=10).json()["job"]
+            if job["state"] in ("succeeded", "failed"):
+                return job, time.perf_counter() - started
+            time.sleep(poll)  # gently: the worker shares the CPU with this client
+        raise TimeoutError(f"job for @{username} not done after {timeout} s")
+
+    def result(self, job: dict) -> dict:
+        """The analysis a succeeded job links to."""
+        response = requests.get(self.url + job["links"]["result"], headers={"X-API-Key": DEMO_API_KEY}, timeout=10)
+        return response.json()["analysis"]
+
+
+def instructions(stack: DemoStack) -> str:
+    """What to type to use the running demo."""
+    key, url = DEMO_API_KEY, stack.url
+    return f"""
+mood-analytics demo is running (Ctrl-C stops it)
+  API        {url}/api/v1   (OpenAPI document: {url}/api/v1/openapi.json)
+  Twitter    local stand-in at {stack.twitter.url}, demo world; try {", ".join(DEMO_ACCOUNTS)}
+  Logs       {stack.directory}/worker.log, {stack.directory}/web.log
+
+Analyse a demo account (answers 202 with the job and its Location):
+  curl -s -X POST {url}/api/v1/analyses -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\
+       -d '{{"username": "sunny_sam"}}'
+Follow the job (state, progress, result link):
+  curl -s {url}/api/v1/jobs/<job id> -H 'X-API-Key: {key}'
+Read the mood, and its history:
+  curl -s {url}/api/v1/accounts/sunny_sam/analysis -H 'X-API-Key: {key}'
+  curl -s {url}/api/v1/accounts/sunny_sam/analyses -H 'X-API-Key: {key}'
+"""
+
+
+def smoke(stack: DemoStack, username: str) -> int:
+    """One analysis end to end through the HTTP API; 0 when it succeeded."""
+    job, seconds = stack.analyse(username)
+    print(f"job {job['id']} for @{username}: {job['state']} in {seconds:.1f} s, progress {job['progress']}")
+    if job["state"] != "succeeded":
+        print(json.dumps(job["error"], indent=2))
+        return 1
+    analysis = stack.result(job)
+    print(json.dumps(analysis, indent=2, ensure_ascii=False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the demo until Ctrl-C, or one ``--smoke`` analysis."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=5000, help="web server port (default 5000, else a free one)")
+    parser.add_argument("--twitter-port", type=int, default=8123, help="local Twitter API port (default 8123)")
+    parser.add_argument("--smoke", nargs="?", const="sunny_sam", metavar="USERNAME", help="analyse one account, exit")
+    parser.add_argument("--directory", type=Path, default=INSTANCE_DIR / "demo", help="database, queue and logs")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    stack = DemoStack(args.directory, args.port, args.twitter_port)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the children on SIGTERM too
+    try:
+        print("starting the local Twitter API, a worker and the web server...", flush=True)
+        stack.start()
+        if args.smoke:
+            return smoke(stack, args.smoke)
+        print(instructions(stack), flush=True)
+        while all(child.poll() is None for child in stack.children.values()):
+            time.sleep(0.5)
+        print("a child process exited; see the logs", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("stopping...", flush=True)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Flask extensions, created unbound here and bound to an app in ``create_app``; Celery wired the same way."""
+
+from __future__ import annotations
+
+from celery import Celery, Task
+from flask import Flask, has_app_context
+from flask_cors import CORS
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase
+
+from server.twitter import build_client
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every model."""
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+cors = CORS()
+
+
+def init_sqlite(app: Flask) -> None:
+    """WAL journal and a busy timeout on SQLite, so the web process and a worker can write side by side."""
+    if db.engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(db.engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        if app.config["SQLALCHEMY_DATABASE_URI"] != "sqlite://":  # in-memory databases have no WAL
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Create the Celery app from ``app.config["CELERY"]``; every task runs inside a Flask app context."""
+
+    class FlaskTask(Task):
+        """A task that runs inside this Flask app's context (config, database session)."""
+
+        def __call__(self, *args, **kwargs):
+            # Reuse an active app context (a task called directly in a test or from a view) instead of
+            # nesting a second one, whose teardown would remove the caller's database session.
+            if has_app_context():
+                return self.run(*args, **kwargs)
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(app.config["CELERY"])
+    celery_app.set_default()
+    celery_app.flask_app = app  # for worker signal handlers, which run outside any app context
+    app.extensions["celery"] = celery_app
+    return celery_app
+
+
+def twitter_init_app(app: Flask) -> None:
+    """Build the one tweepy client from config; code that talks to Twitter gets it from here."""
+    app.extensions["twitter"] = build_client(app.config)

@@ -1,0 +1,238 @@
+"""The database: accounts, their tweets and hashtags, per-tweet emotions, analyses (history) and jobs.
+
+Schema changes go through Alembic (``server/migrations``): edit here, then ``flask --app server db migrate``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ml.labels import LABELS
+from server.extensions import db
+
+USERNAME_LENGTH = 15
+TWEET_ID_LENGTH = 20
+ACTIVE_STATES = ("pending", "running", "retrying")
+FINAL_STATES = ("succeeded", "failed")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timestamp stored as naive UTC and read back timezone-aware, the same on SQLite and PostgreSQL."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class Account(db.Model):
+    """A Twitter account we analysed; ``since_id`` is the newest tweet of its last complete fetch."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    twitter_id: Mapped[str] = mapped_column(sa.String(TWEET_ID_LENGTH), unique=True)
+    username: Mapped[str] = mapped_column(sa.String(USERNAME_LENGTH))
+    # Lower-cased username (Twitter usernames are case-insensitive); None once another account took it.
+    username_key: Mapped[str | None] = mapped_column(sa.String(USERNAME_LENGTH), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100), default="")
+    since_id: Mapped[str | None] = mapped_column(sa.String(TWEET_ID_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Tweet(db.Model):
+    """One tweet of an account; ``referenced_text`` is the full text of the tweet it retweets or quotes."""
+
+    __tablename__ = "tweets"
+    __table_args__ = (sa.Index("ix_tweets_account_created", "account_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(sa.String(TWEET_ID_LENGTH), primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    text: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[str] = mapped_column(sa.String(8))  # own / reply / quote / retweet
+    lang: Mapped[str | None] = mapped_column(sa.String(8))
+    referenced_id: Mapped[str | None] = mapped_column(sa.String(TWEET_ID_LENGTH))
+    referenced_text: Mapped[str | None] = mapped_column(sa.Text)
+    like_count: Mapped[int] = mapped_column(default=0)
+    retweet_count: Mapped[int] = mapped_column(default=0)
+    reply_count: Mapped[int] = mapped_column(default=0)
+    quote_count: Mapped[int] = mapped_column(default=0)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def classifier_text(self) -> str:
+        """What the classifier reads: a retweet's full original, a quote's comment with the quoted text."""
+        if self.kind == "retweet" and self.referenced_text:
+            return self.referenced_text
+        if self.kind == "quote" and self.referenced_text:
+            return f"{self.text}\n\n{self.referenced_text}"
+        return self.text
+
+
+class TweetHashtag(db.Model):
+    """A hashtag of a tweet (as written, without ``#``)."""
+
+    __tablename__ = "tweet_hashtags"
+
+    tweet_id: Mapped[str] = mapped_column(sa.ForeignKey("tweets.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(sa.String(140), primary_key=True, index=True)
+
+
+class TweetEmotion(db.Model):
+    """The classifier's probabilities for one tweet, one column per label, per model version."""
+
+    __tablename__ = "tweet_emotions"
+
+    tweet_id: Mapped[str] = mapped_column(sa.ForeignKey("tweets.id", ondelete="CASCADE"), primary_key=True)
+    model_version: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    sadness: Mapped[float]
+    joy: Mapped[float]
+    love: Mapped[float]
+    anger: Mapped[float]
+    fear: Mapped[float]
+    surprise: Mapped[float]
+    neutral: Mapped[float]
+    classified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def probs(self) -> dict[str, float]:
+        """label -> probability."""
+        return {label: getattr(self, label) for label in LABELS}
+
+
+class Analysis(db.Model):
+    """One mood assessment of an account; kept as history (the mood trend)."""
+
+    __tablename__ = "analyses"
+    __table_args__ = (sa.Index("ix_analyses_account_created", "account_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"))
+    job_id: Mapped[str | None] = mapped_column(sa.ForeignKey("jobs.id", ondelete="SET NULL"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    model_version: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str | None] = mapped_column(sa.String(16))  # Cheerful / Satisfied / Stressed / Depressed
+    reason: Mapped[str | None] = mapped_column(sa.String(32))  # why status is None
+    confidence: Mapped[float]
+    low_confidence: Mapped[bool]
+    positivity: Mapped[float]
+    negativity: Mapped[float]
+    emotional_weight: Mapped[float]
+    tweet_count: Mapped[int]
+    own_count: Mapped[int] = mapped_column(default=0)
+    reply_count: Mapped[int] = mapped_column(default=0)
+    quote_count: Mapped[int] = mapped_column(default=0)
+    retweet_count: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    breakdown: Mapped[dict] = mapped_column(sa.JSON)
+    happiest: Mapped[dict | None] = mapped_column(sa.JSON)
+    saddest: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    account: Mapped[Account] = relationship()
+
+
+class Job(db.Model):
+    """One requested analysis: state, progress, error, and the lease of the worker running it.
+
+    States: pending -> running -> succeeded | failed, with retrying (until ``retry_at``) in between.
+    At most one active job per username (a partial unique index), so a repeated request joins it.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        sa.Index(
+            "uq_jobs_active_username",
+            "username_key",
+            unique=True,
+            sqlite_where=sa.text("state IN ('pending', 'running', 'retrying')"),
+            postgresql_where=sa.text("state IN ('pending', 'running', 'retrying')"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    username: Mapped[str] = mapped_column(sa.String(USERNAME_LENGTH))
+    username_key: Mapped[str] = mapped_column(sa.String(USERNAME_LENGTH), index=True)
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    error_code: Mapped[str | None] = mapped_column(sa.String(32))
+    error_message: Mapped[str | None] = mapped_column(sa.Text)
+    # The Celery task id allowed to run the job; a different delivery may take over only once the lease ran out.
+    task_id: Mapped[str] = mapped_column(sa.String(64), default=lambda: uuid.uuid4().hex)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)  # retries after transient Twitter failures
+    fetched: Mapped[int] = mapped_column(default=0)
+    classified: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int | None]
+    # Where an interrupted fetch resumes: the since_id it started from and the next page's token.
+    since_id: Mapped[str | None] = mapped_column(sa.String(TWEET_ID_LENGTH))
+    next_token: Mapped[str | None] = mapped_column(sa.String(256))
+    fetch_done: Mapped[bool] = mapped_column(default=False)
+    newest_id: Mapped[str | None] = mapped_column(sa.String(TWEET_ID_LENGTH))
+    timings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    account: Mapped[Account | None] = relationship()
+    analysis: Mapped[Analysis | None] = relationship(
+        primaryjoin="Job.id == Analysis.job_id", foreign_keys="Analysis.job_id", viewonly=True, uselist=False
+    )
+
+
+class AccessGrant(db.Model):
+    """An API client may read an account's moods only after it asked for that account's analysis."""
+
+    __tablename__ = "access_grants"
+
+    client_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    username_key: Mapped[str] = mapped_column(sa.String(USERNAME_LENGTH), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _insert(model):
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - SQLite and PostgreSQL are the supported databases
+        raise NotImplementedError(f"no upsert for {dialect}")
+    return insert(model)
+
+
+def insert_ignore(model, rows: list[dict]) -> None:
+    """Insert rows, skipping those whose primary key already exists (idempotent writes)."""
+    if rows:
+        db.session.execute(_insert(model).on_conflict_do_nothing(), rows)
+
+
+def upsert(model, rows: list[dict], update: list[str]) -> None:
+    """Insert rows, or update the ``update`` columns of those whose primary key already exists."""
+    if not rows:
+        return
+    statement = _insert(model)
+    keys = [column.name for column in model.__table__.primary_key]
+    statement = statement.on_conflict_do_update(
+        index_elements=keys, set_={name: statement.excluded[name] for name in update}
+    )
+    db.session.execute(statement, rows)

@@ -1,0 +1,267 @@
+"""The OpenAPI 3.1 document of ``/api/v1``, written by hand next to the code it describes."""
+
+from __future__ import annotations
+
+import copy
+
+from ml.labels import EMOTIONS
+from ml.mood import STATUSES
+
+JOB_STATES = ["pending", "running", "retrying", "succeeded", "failed"]
+JOB_ERRORS = [
+    "user_not_found",
+    "user_suspended",
+    "user_protected",
+    "twitter_unauthorized",
+    "twitter_forbidden",
+    "twitter_bad_request",
+    "twitter_unavailable",
+    "queue_unavailable",
+    "job_timeout",
+    "internal_error",
+]
+_ref = {"$ref": "#/components/schemas/Error"}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref}}}
+
+
+def _json(description: str, schema: dict, headers: dict | None = None) -> dict:
+    response = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+USERNAME = {"type": "string", "pattern": "^[A-Za-z0-9_]{1,15}$", "example": "sunny_sam"}
+USERNAME_PARAM = {"name": "username", "in": "path", "required": True, "schema": USERNAME}
+JOB_ACCEPTED = _json(
+    "The job (new, or the one already active for this account)",
+    {"type": "object", "properties": {"job": {"$ref": "#/components/schemas/Job"}}},
+    {"Location": {"description": "URL of the job", "schema": {"type": "string"}}},
+)
+AUTH_ERRORS = {"401": _error("Missing or invalid API key")}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            }
+        },
+    },
+    "Job": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "username": USERNAME,
+            "state": {"type": "string", "enum": JOB_STATES},
+            "progress": {
+                "type": "object",
+                "properties": {
+                    "fetched": {"type": "integer"},
+                    "classified": {"type": "integer"},
+                    "total": {
+                        "type": ["integer", "null"],
+                        "description": "tweets to classify (estimate while fetching)",
+                    },
+                },
+            },
+            "error": {
+                "type": ["object", "null"],
+                "description": "set when state is failed",
+                "properties": {"code": {"type": "string", "enum": JOB_ERRORS}, "message": {"type": "string"}},
+            },
+            "retry": {
+                "type": ["object", "null"],
+                "description": "set when state is retrying (rate limit or Twitter outage)",
+                "properties": {
+                    "at": {"type": "string", "format": "date-time"},
+                    "reason": {"type": "string", "enum": ["rate_limited", "twitter_unavailable"]},
+                    "message": {"type": "string"},
+                },
+            },
+            "created_at": {"type": "string", "format": "date-time"},
+            "started_at": {"type": ["string", "null"], "format": "date-time"},
+            "finished_at": {"type": ["string", "null"], "format": "date-time"},
+            "timings": {
+                "type": "object",
+                "description": "seconds per phase: fetch, classify, score, persist (database), model_load",
+                "additionalProperties": {"type": "number"},
+            },
+            "links": {
+                "type": "object",
+                "properties": {
+                    "self": {"type": "string"},
+                    "result": {"type": ["string", "null"], "description": "the analysis, once succeeded"},
+                    "latest": {"type": "string", "description": "the account's latest analysis"},
+                },
+            },
+        },
+    },
+    "Extreme": {
+        "type": ["object", "null"],
+        "properties": {"id": {"type": "string"}, "text": {"type": "string"}, "score": {"type": "number"}},
+    },
+    "Analysis": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "username": USERNAME,
+            "job_id": {"type": ["string", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "status": {"type": ["string", "null"], "enum": [*STATUSES, None]},
+            "reason": {
+                "type": ["string", "null"],
+                "enum": ["no_tweets", "too_few_emotional_tweets", None],
+                "description": "why status is null",
+            },
+            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+            "low_confidence": {"type": "boolean"},
+            "breakdown": {
+                "type": "object",
+                "properties": {label: {"type": "number"} for label in EMOTIONS},
+            },
+            "positivity": {"type": "number"},
+            "negativity": {"type": "number"},
+            "emotional_weight": {"type": "number"},
+            "tweet_count": {"type": "integer"},
+            "tweet_counts": {
+                "type": "object",
+                "properties": {kind: {"type": "integer"} for kind in ("own", "reply", "quote", "retweet")},
+            },
+            "happiest": {"$ref": "#/components/schemas/Extreme"},
+            "saddest": {"$ref": "#/components/schemas/Extreme"},
+            "window": {
+                "type": "object",
+                "properties": {
+                    "start": {"type": ["string", "null"], "format": "date-time"},
+                    "end": {"type": ["string", "null"], "format": "date-time"},
+                },
+            },
+            "model_version": {"type": "string"},
+        },
+    },
+}
+
+PATHS = {
+    "/analyses": {
+        "post": {
+            "summary": "Start analysing an account",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "object", "required": ["username"], "properties": {"username": USERNAME}}
+                    }
+                },
+            },
+            "responses": {
+                "202": JOB_ACCEPTED,
+                "400": _error("Invalid username or malformed body"),
+                **AUTH_ERRORS,
+                "413": _error("Body too large"),
+                "415": _error("Body is not JSON"),
+                "503": _error("Job queue unavailable"),
+            },
+        }
+    },
+    "/jobs/{job_id}": {
+        "get": {
+            "summary": "Follow a job",
+            "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": _json(
+                    "The job", {"type": "object", "properties": {"job": {"$ref": "#/components/schemas/Job"}}}
+                ),
+                **AUTH_ERRORS,
+                "404": _error("No such job (or not requested by this client)"),
+            },
+        }
+    },
+    "/analyses/{analysis_id}": {
+        "get": {
+            "summary": "One analysis",
+            "parameters": [{"name": "analysis_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {
+                "200": _json(
+                    "The analysis",
+                    {"type": "object", "properties": {"analysis": {"$ref": "#/components/schemas/Analysis"}}},
+                ),
+                **AUTH_ERRORS,
+                "404": _error("No such analysis (or account not requested by this client)"),
+            },
+        }
+    },
+    "/accounts/{username}/analysis": {
+        "get": {
+            "summary": "The latest analysis of an account",
+            "parameters": [USERNAME_PARAM],
+            "responses": {
+                "200": _json(
+                    "The latest analysis",
+                    {"type": "object", "properties": {"analysis": {"$ref": "#/components/schemas/Analysis"}}},
+                ),
+                "400": _error("Invalid username"),
+                **AUTH_ERRORS,
+                "404": _error("Not analysed yet (or not requested by this client)"),
+            },
+        }
+    },
+    "/accounts/{username}/analyses": {
+        "get": {
+            "summary": "The analyses of an account, newest first (the mood trend)",
+            "parameters": [
+                USERNAME_PARAM,
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+            ],
+            "responses": {
+                "200": _json(
+                    "The history",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "username": USERNAME,
+                            "analyses": {"type": "array", "items": {"$ref": "#/components/schemas/Analysis"}},
+                        },
+                    },
+                ),
+                "400": _error("Invalid username or limit"),
+                **AUTH_ERRORS,
+                "404": _error("Not analysed yet (or not requested by this client)"),
+            },
+        }
+    },
+    "/health": {"get": {"summary": "Liveness", "security": [], "responses": {"200": {"description": "OK"}}}},
+    "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OK"}}}},
+}
+
+
+def openapi_document() -> dict:
+    """The OpenAPI document (a fresh dict)."""
+    return copy.deepcopy(
+        {
+            "openapi": "3.1.0",
+            "info": {
+                "title": "mood-analytics",
+                "version": "1.0.0",
+                "description": "Analyse a Twitter account's mood: start a job, follow it, read the result. "
+                "The legacy GET /start_analysis/{user_name} (outside /api/v1) starts the same job.",
+            },
+            "servers": [{"url": "/api/v1"}],
+            "security": [{"apiKey": []}, {"bearer": []}],
+            "components": {
+                "securitySchemes": {
+                    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                },
+                "schemas": SCHEMAS,
+            },
+            "paths": PATHS,
+        }
+    )

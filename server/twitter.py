@@ -1,0 +1,267 @@
+"""The Twitter gateway: builds the tweepy client, fetches users and timelines as plain data, and types the errors.
+
+Everything that talks to Twitter goes through here. Callers get :class:`TwitterUser` / :class:`TimelinePage`
+values or one of the :class:`TwitterError` subclasses, never a tweepy or requests exception.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import requests
+import tweepy
+from requests.adapters import HTTPAdapter
+
+from server.twitter_http import HostRewritingSession
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 100  # the API's maximum for a user's timeline
+MIN_PAGE_SIZE = 5  # ... and its minimum
+TWEET_FIELDS = ["created_at", "public_metrics", "entities", "referenced_tweets", "in_reply_to_user_id", "lang"]
+# The full text of retweeted and quoted tweets comes through this expansion (a retweet's own text is cut).
+EXPANSIONS = ["referenced_tweets.id"]
+USER_FIELDS = ["protected", "public_metrics"]
+DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)  # one rate-limit window, when a 429 has no reset header
+
+
+class TwitterError(Exception):
+    """A failure talking to Twitter; ``code`` is the job error code it ends in."""
+
+    code = "twitter_error"
+    transient = False
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class AccountUnavailable(TwitterError):
+    """The account cannot be analysed: ``user_not_found``, ``user_suspended`` or ``user_protected``."""
+
+
+class TwitterRejected(TwitterError):
+    """Twitter refused our credentials or request (401, 403, 400): retrying will not help."""
+
+
+class TwitterUnavailable(TwitterError):
+    """A 5xx answer, a timeout or a connection failure: worth retrying with backoff."""
+
+    code = "twitter_unavailable"
+    transient = True
+
+
+class RateLimited(TwitterUnavailable):
+    """429: retry at ``reset_at`` (from the ``x-rate-limit-reset`` header)."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, reset_at: datetime):
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
+@dataclass(frozen=True)
+class TwitterUser:
+    """An account as looked up by username."""
+
+    id: str
+    username: str
+    name: str
+    protected: bool
+    tweet_count: int
+
+
+@dataclass(frozen=True)
+class TimelineTweet:
+    """One tweet of a timeline, flattened; ``referenced_text`` is the full retweeted or quoted text."""
+
+    id: str
+    created_at: datetime
+    text: str
+    kind: str  # "own", "reply", "quote" or "retweet"
+    likes: int
+    retweets: int
+    replies: int
+    quotes: int
+    hashtags: tuple[str, ...]
+    lang: str | None = None
+    referenced_id: str | None = None
+    referenced_text: str | None = None
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """One page of a timeline, newest first, with the token of the next (older) page."""
+
+    tweets: list[TimelineTweet]
+    next_token: str | None
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    """tweepy passes no timeout to requests; this adapter gives every request one."""
+
+    def __init__(self, timeout: float):
+        super().__init__()
+        self.timeout = timeout
+
+    def send(self, request, **kwargs):
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
+
+
+def build_client(config: Mapping) -> tweepy.Client:
+    """The tweepy API v2 client from settings: bearer token, timeout, and ``TWITTER_API_BASE`` when set.
+
+    The client never sleeps on rate limits (``wait_on_rate_limit=False``): a 429 becomes :class:`RateLimited`
+    and the task retries at the reset time instead.
+    """
+    client = tweepy.Client(bearer_token=config.get("TWITTER_BEARER_TOKEN"), wait_on_rate_limit=False)
+    if config.get("TWITTER_API_BASE"):
+        client.session = HostRewritingSession(config["TWITTER_API_BASE"])
+    adapter = _TimeoutAdapter(float(config.get("TWITTER_TIMEOUT") or 10.0))
+    client.session.mount("https://", adapter)
+    client.session.mount("http://", adapter)
+    return client
+
+
+def _translate(error: Exception, what: str) -> TwitterError | None:
+    """The :class:`TwitterError` for a tweepy or requests exception, or None for anything else."""
+    if isinstance(error, tweepy.TooManyRequests):
+        reset = error.reset_time
+        reset_at = datetime.fromtimestamp(reset, UTC) if reset else datetime.now(UTC) + DEFAULT_RATE_LIMIT_WAIT
+        return RateLimited(f"Twitter rate limit reached while {what}; it resets at {reset_at:%H:%M:%S} UTC", reset_at)
+    if isinstance(error, tweepy.Unauthorized):
+        return TwitterRejected(f"Twitter refused the credentials while {what} (401): {error}", "twitter_unauthorized")
+    if isinstance(error, tweepy.Forbidden):
+        return TwitterRejected(f"Twitter refused access while {what} (403): {error}", "twitter_forbidden")
+    if isinstance(error, tweepy.NotFound):
+        return AccountUnavailable(f"Twitter found nothing while {what} (404): {error}", "user_not_found")
+    if isinstance(error, tweepy.TwitterServerError):
+        return TwitterUnavailable(f"Twitter failed while {what} ({error.response.status_code})")
+    if isinstance(error, tweepy.HTTPException):
+        return TwitterRejected(f"Twitter rejected the request while {what}: {error}", "twitter_bad_request")
+    if isinstance(error, requests.Timeout):
+        return TwitterUnavailable(f"Twitter did not answer in time while {what}")
+    if isinstance(error, requests.RequestException | ValueError):  # connection refused/reset, a body not JSON
+        return TwitterUnavailable(f"Twitter could not be reached while {what}: {type(error).__name__}")
+    return None
+
+
+@contextmanager
+def _typed_errors(what: str):
+    """Raise tweepy and requests exceptions as :class:`TwitterError` subclasses."""
+    try:
+        yield
+    except Exception as error:
+        translated = _translate(error, what)
+        if translated is None:
+            raise
+        raise translated from error
+
+
+def _account_error(errors: list[dict], username: str) -> AccountUnavailable:
+    """The partial error (HTTP 200, ``errors`` instead of ``data``) for a missing, suspended or protected user."""
+    for error in errors:
+        kind = error.get("type", "")
+        detail = error.get("detail", "")
+        if kind.endswith("/not-authorized-for-resource"):
+            return AccountUnavailable(f"@{username} is protected: its tweets are not public", "user_protected")
+        if error.get("title") == "Forbidden" or "suspended" in detail.lower():
+            return AccountUnavailable(f"@{username} is suspended", "user_suspended")
+    return AccountUnavailable(f"@{username} does not exist", "user_not_found")
+
+
+def lookup_user(client: tweepy.Client, username: str) -> TwitterUser:
+    """Look up an account by username; :class:`AccountUnavailable` for unknown, suspended or protected ones."""
+    with _typed_errors(f"looking up @{username}"):
+        response = client.get_user(username=username, user_fields=USER_FIELDS)
+    if response.data is None:
+        raise _account_error(response.errors or [], username)
+    user = response.data
+    if user.protected:
+        raise AccountUnavailable(f"@{user.username} is protected: its tweets are not public", "user_protected")
+    metrics = user.public_metrics or {}
+    return TwitterUser(str(user.id), user.username, user.name, bool(user.protected), int(metrics.get("tweet_count", 0)))
+
+
+def _kind(tweet: tweepy.Tweet) -> tuple[str, str | None]:
+    """The tweet's kind for scoring and the id of the tweet it retweets or quotes."""
+    refs = {ref.type: str(ref.id) for ref in tweet.referenced_tweets or ()}
+    if "retweeted" in refs:
+        return "retweet", refs["retweeted"]
+    if "quoted" in refs:
+        return "quote", refs["quoted"]
+    # A reply to oneself continues a thread: the author's own words, not a conversation shaped by others.
+    if "replied_to" in refs and tweet.in_reply_to_user_id != tweet.author_id and tweet.in_reply_to_user_id:
+        return "reply", None
+    return "own", None
+
+
+def _flatten(tweet: tweepy.Tweet, author_id: str, included: Mapping[str, str]) -> TimelineTweet:
+    tweet.author_id = tweet.author_id or int(author_id)
+    kind, referenced_id = _kind(tweet)
+    metrics = tweet.public_metrics or {}
+    hashtags = tuple(dict.fromkeys(tag["tag"] for tag in (tweet.entities or {}).get("hashtags", ()) if "tag" in tag))
+    return TimelineTweet(
+        id=str(tweet.id),
+        created_at=tweet.created_at or datetime.now(UTC),
+        text=tweet.text,
+        kind=kind,
+        likes=int(metrics.get("like_count", 0)),
+        retweets=int(metrics.get("retweet_count", 0)),
+        replies=int(metrics.get("reply_count", 0)),
+        quotes=int(metrics.get("quote_count", 0)),
+        hashtags=hashtags,
+        lang=tweet.lang,
+        referenced_id=referenced_id,
+        referenced_text=included.get(referenced_id) if referenced_id else None,
+    )
+
+
+def iter_timeline(
+    client: tweepy.Client,
+    user: TwitterUser,
+    *,
+    limit: int,
+    since_id: str | None = None,
+    pagination_token: str | None = None,
+) -> Iterator[TimelinePage]:
+    """Yield a user's timeline page by page, newest first, through ``tweepy.Paginator``: at most ``limit`` tweets.
+
+    ``since_id`` fetches only tweets newer than it; ``pagination_token`` resumes an interrupted walk. Each
+    page's ``next_token`` is what to pass as ``pagination_token`` to continue after it.
+    """
+    if limit <= 0:
+        return
+    paginator = tweepy.Paginator(
+        client.get_users_tweets,
+        user.id,
+        max_results=max(MIN_PAGE_SIZE, min(PAGE_SIZE, limit)),
+        since_id=since_id,
+        pagination_token=pagination_token,
+        tweet_fields=TWEET_FIELDS,
+        expansions=EXPANSIONS,
+    )
+    pages = iter(paginator)
+    remaining = limit
+    while remaining > 0:
+        with _typed_errors(f"fetching @{user.username}'s timeline"):
+            response = next(pages, None)
+        if response is None:
+            return
+        if response.data is None and response.errors:
+            raise _account_error(response.errors, user.username)
+        included = {str(t.id): t.text for t in (response.includes or {}).get("tweets", ())}
+        tweets = [_flatten(t, user.id, included) for t in response.data or ()][:remaining]
+        remaining -= len(tweets)
+        next_token = (response.meta or {}).get("next_token")
+        yield TimelinePage(tweets, next_token)
+        if not next_token:
+            return

@@ -1,0 +1,140 @@
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from ml.classifier import MODEL_DIR, TOKENIZER_DIR, ClassificationModel
+from ml.labels import EMOTIONS, LABELS
+
+CLEAR_EXAMPLES = {
+    "sadness": [
+        "i feel so lonely and miserable since my dog died",
+        "I cried all night, I miss her so much and nothing feels worth it anymore",
+    ],
+    "joy": [
+        "i am so happy today, everything went perfectly and i feel great",
+        "Got the job!!! Best day ever, so excited 🎉",
+    ],
+    "love": [
+        "i feel so much love for my sweet caring husband",
+        "i feel romantic and tender when he holds my hand",
+    ],
+    "anger": [
+        "i am furious at how rude and disrespectful they were to me",
+        "i feel so irritated and angry that they lied again",
+    ],
+    "fear": [
+        "i feel scared and terrified of what will happen at the hospital tomorrow",
+        "I'm so anxious and nervous about the exam, I can't stop shaking",
+    ],
+    "surprise": [
+        "i was shocked and amazed, i never expected that at all",
+        "i feel so amazed and surprised by how it turned out",
+    ],
+    "neutral": [
+        "The meeting is scheduled for 3pm in room 204.",
+        "The train leaves from platform 4.",
+    ],
+}
+
+BAD_INPUTS = {
+    "empty": "",
+    "whitespace": "   \n ",
+    "emoji_only": "😂😂😂🔥",
+    "url_only": "https://t.co/AbCdEf123",
+    "mention_only": "@someone",
+    "japanese": "今日はとても楽しかったです",
+    "arabic": "أنا سعيد جدا اليوم",
+    "long": "so tired of waiting " * 500,  # 10,000 characters
+    "control_chars": "\x00\x01\x1b[31m",
+    "lone_surrogate_free_symbols": "∑∂≈ ░▒▓ ✓",
+}
+
+
+def test_ships_huggingface_layout_with_named_labels():
+    config = json.loads((MODEL_DIR / "config.json").read_text())
+    assert [config["id2label"][str(i)] for i in range(len(LABELS))] == list(LABELS)
+    weights = MODEL_DIR / "model.safetensors"
+    assert weights.stat().st_size <= 50 * 1024 * 1024
+    assert (TOKENIZER_DIR / "tokenizer.json").is_file()
+    assert (MODEL_DIR / "README.md").is_file()
+
+
+def test_loads_lazily_once():
+    model = ClassificationModel()
+    assert not hasattr(model, "model_")
+    model.predict(["hello"])
+    loaded = model.model_
+    model.predict(["again"])
+    assert model.model_ is loaded
+
+
+def test_loads_offline_in_a_fresh_process():
+    code = (
+        "import os; os.environ['HF_HUB_OFFLINE']='1'; os.environ['HF_HOME']='/nonexistent';"
+        "from ml import ClassificationModel; print(ClassificationModel().predict(['yay'])[0]['joy'] > 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("True")
+
+
+def test_importing_ml_does_not_import_torch():
+    code = "import sys, ml, ml.preprocess, ml.labels; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_clear_examples_are_classified_right(classifier, label):
+    for text, probs in zip(CLEAR_EXAMPLES[label], classifier.predict(CLEAR_EXAMPLES[label])):
+        assert max(probs, key=probs.get) == label, (text, probs)
+
+
+def test_probabilities_are_a_distribution_over_all_labels(classifier):
+    for probs in classifier.predict(["what a day", "ugh"]):
+        assert list(probs) == list(LABELS)
+        assert all(isinstance(p, float) and 0.0 <= p <= 1.0 for p in probs.values())
+        assert math.isclose(sum(probs.values()), 1.0, abs_tol=1e-5)
+
+
+@pytest.mark.parametrize("name", BAD_INPUTS)
+def test_bad_inputs_get_an_answer(classifier, name):
+    (probs,) = classifier.predict([BAD_INPUTS[name]])
+    assert set(probs) == set(LABELS)
+    assert math.isclose(sum(probs.values()), 1.0, abs_tol=1e-5)
+    assert all(math.isfinite(p) for p in probs.values())
+
+
+def test_empty_batch_and_none_items(classifier):
+    assert classifier.predict([]) == []
+    assert len(classifier.predict([None, "fine"])) == 2
+
+
+def test_label_subset_renormalises(classifier):
+    (probs,) = classifier.predict(["i am so happy"], labels=list(EMOTIONS))
+    assert list(probs) == list(EMOTIONS)
+    assert math.isclose(sum(probs.values()), 1.0, abs_tol=1e-5)
+
+
+def test_unknown_label_subset_and_single_string_are_errors(classifier):
+    with pytest.raises(ValueError, match="unknown labels"):
+        classifier.predict(["x"], labels=["joy", "bliss"])
+    with pytest.raises(TypeError):
+        classifier.predict("a single string")
+
+
+def test_order_is_kept_across_length_buckets(classifier):
+    texts = ["i am so happy " * 20, "sad", "i am terrified of the dark", "", "love you", "ok " * 60]
+    batched = ClassificationModel(batch_size=2).load().predict(texts)
+    one_by_one = [classifier.predict([t])[0] for t in texts]
+    for a, b in zip(batched, one_by_one):
+        assert max(a, key=a.get) == max(b, key=b.get)
+        assert all(abs(a[k] - b[k]) < 0.05 for k in a)
+
+
+def test_long_text_is_truncated_not_rejected(classifier):
+    encoded = classifier.preprocess(["word " * 3000])
+    assert encoded[0]["input_ids"].shape[1] == classifier.max_length

@@ -1,0 +1,109 @@
+"""Fixtures for the app: the factory with test settings, a migrated database per test, the local Twitter API.
+
+Imported by ``tests/server/conftest.py`` and ``tests/tasks/conftest.py``; helpers for building test accounts
+on the local API live here too.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+
+from config import TestConfig, celery_settings
+from server import create_app
+from server.extensions import db
+from server.twitter_local import DEMO_BEARER_TOKEN, start_local_api
+
+DEMO_WORLD = Path(__file__).resolve().parents[2] / "server" / "twitter_local" / "demo_world"
+TEST_KEY, OTHER_KEY = TestConfig.API_KEYS
+AUTH = {"X-API-Key": TEST_KEY}
+_user_ids = itertools.count(random.randrange(10**12, 10**13, 10**6))
+
+
+def app_settings(database_uri: str, broker_url: str, twitter_url: str | None, **extra) -> dict:
+    """Settings for ``create_app(TestConfig, ...)``: database, broker, local Twitter API, fast retries."""
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "BROKER_URL": broker_url,
+        "CELERY": celery_settings(broker_url, "mood-test"),
+        "CELERY_QUEUE": "mood-test",
+        "TWITTER_API_BASE": twitter_url,
+        "TWITTER_BEARER_TOKEN": DEMO_BEARER_TOKEN,
+        "TWITTER_TIMEOUT": 2.0,
+        "TWITTER_MAX_RETRIES": 2,
+        "TWITTER_BACKOFF_BASE": 0.2,
+        "TWITTER_BACKOFF_MAX": 1.0,
+    }
+    settings.update(extra)
+    return settings
+
+
+def migrate(app) -> None:
+    """Apply the Alembic migrations to the app's database."""
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def twitter_api():
+    """The demo world on the local Twitter API, dates moved to now, once per session."""
+    with start_local_api(DEMO_WORLD, shift_dates=True) as server:
+        yield server
+
+
+@pytest.fixture
+def local_twitter(twitter_api):
+    """The local Twitter API with faults, request log and rate-limit windows reset around the test."""
+    twitter_api.reset()
+    yield twitter_api
+    twitter_api.reset()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A migrated SQLite file, copied for each test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "mood.db"
+    migrate(create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}))
+    return path
+
+
+@pytest.fixture
+def app(tmp_path, migrated_sqlite, local_twitter):
+    """The app on a fresh migrated SQLite database, an embedded broker no worker reads, and the local API."""
+    database = tmp_path / "mood.db"
+    shutil.copy(migrated_sqlite, database)
+    settings = app_settings(f"sqlite:///{database}", f"sqla+sqlite:///{tmp_path / 'broker.db'}", local_twitter.url)
+    app = create_app(TestConfig, settings)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
+
+
+def new_account(api, prefix: str, texts: list[str | dict] = (), **fields) -> dict:
+    """Add a fresh account (unique username starting with ``prefix``) with tweets, newest last; returns the user."""
+    user_id = str(next(_user_ids))
+    username = f"{prefix[:9]}_{user_id[-5:]}"
+    user = api.add_user({"id": user_id, "username": username, "name": prefix, **fields})
+    now = api.state.world_now()
+    for age, text in zip(range(len(texts), 0, -1), texts):
+        record = text if isinstance(text, dict) else {"text": text}
+        created = (now - timedelta(hours=age)).astimezone(UTC)
+        api.add_tweet({"author_id": user_id, "created_at": _format(created), **record})
+    return user
+
+
+def _format(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")

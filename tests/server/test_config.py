@@ -1,0 +1,96 @@
+"""Settings: parsing helpers, defaults that need no server, and config.py as the only reader of the environment."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+import config
+from ml.scoring import CONFIG_KEYS, ScoringConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def reload_config(monkeypatch):
+    """Re-import config.py under a patched environment; restore it afterwards."""
+
+    def load(**env):
+        for name in ("DATABASE_URL", "REDIS_URL", "BROKER_URL", "API_KEYS", "TWEET_LIMIT", "CORS_ORIGINS"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return importlib.reload(config)
+
+    yield load
+    monkeypatch.undo()
+    importlib.reload(config)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, 7), ("", 7), ("12", 12)])
+def test_as_int(value, expected):
+    assert config.as_int(value, 7) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, False), ("", False), ("1", True), ("Yes", True), ("off", False)]
+)
+def test_as_bool(value, expected):
+    assert config.as_bool(value) is expected
+
+
+def test_as_list_and_as_float():
+    assert config.as_list(" a, b,,c ") == ["a", "b", "c"] and config.as_list(None) == []
+    assert config.as_float("0.5", 1.0) == 0.5 and config.as_float("", 1.0) == 1.0
+
+
+def test_database_url():
+    assert config.database_url(None).startswith("sqlite:///") and config.database_url(None).endswith("instance/mood.db")
+    assert config.database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert config.database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert config.database_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+
+
+def test_defaults_need_no_server(reload_config):
+    fresh = reload_config()
+    assert fresh.Config.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///")
+    assert fresh.Config.BROKER_URL.startswith("sqla+sqlite:///")
+    assert fresh.Config.REDIS_URL is None and fresh.Config.TWEET_LIMIT == 3200
+    assert fresh.Config.API_KEYS == [] and fresh.Config.TWITTER_API_BASE is None
+    assert fresh.Config.CELERY["task_acks_late"] and fresh.Config.CELERY["task_reject_on_worker_lost"]
+
+
+def test_environment_overrides(reload_config):
+    fresh = reload_config(
+        REDIS_URL="redis://cache:6379/1", DATABASE_URL="postgresql://db/mood", API_KEYS="k1,k2", TWEET_LIMIT="500"
+    )
+    assert fresh.Config.BROKER_URL == "redis://cache:6379/1" == fresh.Config.CELERY["broker_url"]
+    assert fresh.Config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://db/mood"
+    assert fresh.Config.API_KEYS == ["k1", "k2"] and fresh.Config.TWEET_LIMIT == 500
+
+
+def test_scoring_defaults_match_ml_scoring():
+    defaults = {field.name: field.default for field in dataclasses.fields(ScoringConfig)}
+    for key, name in CONFIG_KEYS.items():
+        assert getattr(config.Config, key) == defaults[name], key
+    assert ScoringConfig.from_mapping(vars(config.Config)) == ScoringConfig()
+
+
+def test_every_setting_is_documented_in_env_example():
+    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
+    read = set(re.findall(r'os\.environ\.get\("([A-Z_]+)"\)', (ROOT / "config.py").read_text()))
+    assert read <= documented, read - documented
+
+
+def test_only_config_reads_the_environment():
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in ("server", "tasks")
+        for path in (ROOT / package).rglob("*.py")
+        if "twitter_local" not in path.parts and re.search(r"os\.environ|os\.getenv|getenv\(", path.read_text())
+    ]
+    assert offenders == []
