@@ -22,6 +22,22 @@ TOKENIZER_DIR = ROOT / "tokenizer"
 MAX_LENGTH = 128
 
 
+def int8_is_available() -> bool:
+    """True when torch has an x86 int8 GEMM backend (fbgemm, VNNI-accelerated where present)."""
+    return any(engine in torch.backends.quantized.supported_engines for engine in ("x86", "fbgemm"))
+
+
+def resolve_dtype(dtype: str) -> str:
+    """Map ``auto`` to the fastest mode that costs at most 0.3 points of validation accuracy.
+
+    bf16 matches float32 accuracy; int8 is faster still but cost 0.45 points (model card),
+    so it is opt-in only.
+    """
+    if dtype != "auto":
+        return dtype
+    return "bfloat16" if bf16_is_fast() else "float32"
+
+
 def bf16_is_fast() -> bool:
     """True when this CPU has native bf16 matrix units (AMX or AVX512-BF16)."""
     cpu = getattr(torch, "cpu", None)
@@ -33,6 +49,34 @@ def bf16_is_fast() -> bool:
         except RuntimeError:
             pass
     return False
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed after quantization (the float32 weights) back to the OS.
+
+    glibc keeps freed heap pages otherwise, and a worker would carry them for its lifetime.
+    """
+    import contextlib
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
+    """Dynamic int8 quantization of every ``nn.Linear`` (embeddings and norms stay float32)."""
+    import warnings
+
+    if "fbgemm" in torch.backends.quantized.supported_engines:
+        # Process-wide setting. fbgemm ran these small GEMMs ~3x faster than the default
+        # "x86" dispatcher here (ml.bench); weights are packed for the engine set now.
+        torch.backends.quantized.engine = "fbgemm"
+    with warnings.catch_warnings():
+        # torch points eager-mode quantization users to torchao; the eager API still ships and works.
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 class ClassificationModel:
@@ -47,8 +91,11 @@ class ClassificationModel:
         padded only to its own longest text.
     max_length : int
         Tokens kept per text (truncation).
-    dtype : {"auto", "bfloat16", "float32"}
-        ``auto`` runs bf16 where the CPU has bf16 matrix units, else float32.
+    dtype : {"auto", "int8", "bfloat16", "float32"}
+        ``auto`` runs bf16 where the CPU has bf16 matrix instructions (AMX or
+        AVX512-BF16), else float32. ``int8`` quantizes the linear layers dynamically
+        (int8 weights, activations quantized per batch): faster, but it costs accuracy
+        and needs an x86 int8 backend. Measured figures for each are in the model card.
 
     The model is loaded lazily on the first :meth:`predict` (or :meth:`load`), once per
     instance; load it in the process that uses it (after a worker forks).
@@ -58,7 +105,7 @@ class ClassificationModel:
         self,
         model_dir: str | Path | None = None,
         tokenizer_dir: str | Path | None = None,
-        batch_size: int = 64,
+        batch_size: int = 32,
         max_length: int = MAX_LENGTH,
         dtype: str = "auto",
     ):
@@ -80,14 +127,17 @@ class ClassificationModel:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-            dtype = self.dtype
-            if dtype == "auto":
-                dtype = "bfloat16" if bf16_is_fast() else "float32"
+            dtype = resolve_dtype(self.dtype)
+            if dtype == "int8" and not int8_is_available():
+                raise RuntimeError("dtype='int8' needs torch's x86 int8 backend (fbgemm), absent here")
             self.tokenizer_ = AutoTokenizer.from_pretrained(self.tokenizer_dir, local_files_only=True)
             model = AutoModelForSequenceClassification.from_pretrained(
-                self.model_dir, local_files_only=True, dtype=getattr(torch, dtype)
+                self.model_dir, local_files_only=True, dtype=torch.float32 if dtype == "int8" else getattr(torch, dtype)
             )
             model.eval()
+            if dtype == "int8":
+                model = quantize_int8(model)
+                release_freed_memory()
             self.labels_ = tuple(model.config.id2label[i] for i in range(model.config.num_labels))
             self.dtype_ = dtype
             self.model_ = model
@@ -152,6 +202,8 @@ class ClassificationModel:
             if unknown or not labels:
                 raise ValueError(f"unknown labels {unknown}; the model knows {', '.join(self.labels_)}")
         texts = ["" if t is None else str(t) for t in texts]
+        if not texts:
+            return []
         results: list[dict[str, float]] = [{}] * len(texts)
         for batch in self.preprocess(texts):
             for i, probs in zip(batch["index"], self.postprocess(self._forward(batch), labels)):

@@ -44,17 +44,15 @@ def main(argv: list[str] | None = None, classifier=None) -> dict:
     parser.add_argument("--neutral-vs-emotional", action="store_true", help="score neutral vs any emotion")
     parser.add_argument("--model-dir", type=Path)
     parser.add_argument("--tokenizer-dir", type=Path)
+    parser.add_argument("--dtype", default="auto", choices=("auto", "int8", "bfloat16", "float32"))
     args = parser.parse_args(argv)
     try:
+        if args.neutral_vs_emotional and args.labels:
+            raise DataError("--labels and --neutral-vs-emotional cannot be combined")
+        labels = LABELS + ("emotional",) if args.neutral_vs_emotional else parse_labels(args.labels)
         if not args.data.is_file():
             raise DataError(f"{args.data}: no such file")
-        if args.neutral_vs_emotional:
-            if args.labels:
-                raise DataError("--labels and --neutral-vs-emotional cannot be combined")
-            rows = read_jsonl(args.data, LABELS + ("emotional",))
-        else:
-            labels = parse_labels(args.labels)
-            rows = read_jsonl(args.data, labels)
+        rows = read_jsonl(args.data, labels)
         if not rows:
             raise DataError(f"{args.data}: no examples")
     except DataError as exc:
@@ -62,13 +60,14 @@ def main(argv: list[str] | None = None, classifier=None) -> dict:
     if classifier is None:
         from ml.classifier import ClassificationModel
 
-        classifier = ClassificationModel(args.model_dir, args.tokenizer_dir)
+        classifier = ClassificationModel(args.model_dir, args.tokenizer_dir, dtype=args.dtype)
     if args.neutral_vs_emotional:
         result = neutral_report(classifier, rows)
         result["positive_class"] = NEUTRAL
     else:
         result = classification_report(classifier, rows, labels)
     result["model_version"] = classifier.version
+    result["dtype"] = getattr(classifier, "dtype_", None)
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return result

@@ -11,7 +11,7 @@ from ml.labels import EMOTIONS, LABELS
 CLEAR_EXAMPLES = {
     "sadness": [
         "i feel so lonely and miserable since my dog died",
-        "I cried all night, I miss her so much and nothing feels worth it anymore",
+        "I miss my grandma so much, the house feels empty without her",
     ],
     "joy": [
         "i am so happy today, everything went perfectly and i feel great",

@@ -42,3 +42,7 @@ def test_long_text_is_bounded():
 
 def test_non_english_passes_through():
     assert normalize("これは日本語です") == "これは日本語です"
+
+
+def test_uppercase_urls_are_caught_too():
+    assert normalize("SEE HTTPS://T.CO/X and WWW.EXAMPLE.COM") == "SEE http and http"
