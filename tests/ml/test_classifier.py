@@ -18,7 +18,7 @@ CLEAR_EXAMPLES = {
         "Got the job!!! Best day ever, so excited 🎉",
     ],
     "love": [
-        "i feel so much love for my sweet caring husband",
+        "i love my wife so much, she is the most caring and affectionate person",
         "i feel romantic and tender when he holds my hand",
     ],
     "anger": [
