@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--texts", type=int, default=1024)
     parser.add_argument("--batch-sizes", default="1,16,32,64,128,256")
     parser.add_argument(
-        "--dtypes", default="auto", help="comma-separated ClassificationModel dtypes; peak RSS is read after the first"
+        "--dtypes", default="auto", help="ClassificationModel dtypes to time, e.g. auto,bfloat16,float32"
     )
     parser.add_argument("--seed-texts", type=int, default=64, help="texts for the slow seed setup")
     args = parser.parse_args(argv)
