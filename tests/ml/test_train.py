@@ -1,6 +1,9 @@
 import json
 import random
 
+import pytest
+
+import ml.train
 from ml import ClassificationModel
 from ml.labels import LABELS
 from ml.train import MODEL_VERSION, bucketed_batches, main
@@ -39,3 +42,29 @@ def test_smoke_training_writes_a_loadable_model(tmp_path):
     assert log["epochs"][0]["epoch"] == 1
     (probs,) = ClassificationModel(model_dir, tokenizer_dir).predict(["a tweet"])
     assert set(probs) == set(LABELS)
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, monkeypatch, capsys):
+    args = ["--limit", "32", "--epochs", "2", "--batch-size", "16", "--skip-report"]
+    args += ["--model-dir", str(tmp_path / "model"), "--tokenizer-dir", str(tmp_path / "tok")]
+    args += ["--checkpoint", str(tmp_path / "ck" / "state.pt")]
+    evaluate = ml.train.evaluate_in_training
+    calls = []
+
+    def crash_in_second_epoch(*a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return evaluate(*a, **k)
+
+    monkeypatch.setattr(ml.train, "evaluate_in_training", crash_in_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        main(args)
+    assert (tmp_path / "ck" / "state.pt").exists() and not (tmp_path / "model").exists()
+    monkeypatch.setattr(ml.train, "evaluate_in_training", evaluate)
+    main([*args, "--resume"])
+    assert "resumed after epoch 1" in capsys.readouterr().out
+    log = json.loads((tmp_path / "model" / "training_log.json").read_text())
+    assert [e["epoch"] for e in log["epochs"]] == [1, 2]
+    assert {"validation_accuracy", "neutral_f1"} <= set(log["epochs"][1])
+    assert not (tmp_path / "ck" / "state.pt").exists()  # a finished run leaves no checkpoint
