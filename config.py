@@ -61,7 +61,7 @@ def celery_settings(broker_url: str, queue: str) -> dict:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
-        "include": ["tasks.analysis"],
+        "include": ["tasks.analysis", "tasks.recommend"],
     }
 
 

@@ -27,7 +27,7 @@ def _ensure_sqlite_directory(url: str) -> None:
 def create_app(config_class: type = Config, settings: Mapping | None = None) -> Flask:
     """Build the app from a config class, then ``settings`` on top (tests, the demo); bind every extension."""
     # Imported here, not at the top: submodules import ``server.*`` themselves, and this keeps that free of cycles.
-    from server import api, errors, extensions, models  # noqa: F401  (models: register the tables)
+    from server import api, cli, errors, extensions, models  # noqa: F401  (models: register the tables)
 
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class)
@@ -43,7 +43,11 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
     if cors_origins:
         extensions.cors.init_app(
             app,
-            resources={r"/api/*": {"origins": cors_origins}, r"/start_analysis/*": {"origins": cors_origins}},
+            resources={
+                r"/api/*": {"origins": cors_origins},
+                r"/start_analysis/*": {"origins": cors_origins},
+                r"/recommend_friends/*": {"origins": cors_origins},
+            },
             allow_headers=["Content-Type", "X-API-Key", "Authorization"],
             expose_headers=["Location"],
             max_age=600,
@@ -56,6 +60,7 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
     errors.register_error_handlers(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.legacy)
+    cli.register(app)
     if not app.config["API_KEYS"]:
         logger.warning("API_KEYS is empty: every API request will be refused with 401")
     return app

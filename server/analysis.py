@@ -2,7 +2,8 @@
 
 Every step commits its progress, is idempotent (tweets are upserted by id, a tweet is classified once per model
 version) and can resume, so a job interrupted anywhere (rate limit, outage, killed worker) loses nothing and
-redoes nothing. ``run_job`` runs the steps for one job and turns failures into job states.
+redoes nothing. ``run_job`` runs the steps for one job; ``run_steps`` (shared with ``server.recommendations``) turns
+failures into job states.
 """
 
 from __future__ import annotations
@@ -38,12 +39,13 @@ from server.twitter import (
 logger = logging.getLogger(__name__)
 
 CLASSIFY_CHUNK = 512  # tweets per predict call and commit: progress granularity vs. batching efficiency
-PHASES = ("fetch", "classify", "score", "persist", "model_load")
+PHASES = ("fetch", "classify", "score", "persist", "model_load", "recommend")  # "recommend": recommendation jobs
 TWEET_UPDATE_COLUMNS = ["text", "referenced_text", "like_count", "retweet_count", "reply_count", "quote_count"]
+WORK_NAMES = {"analysis": "The analysis", "recommendations": "The recommendation run"}  # for error messages
 
 
 class PhaseTimer:
-    """Adds up wall time per phase (fetch / classify / score / persist / model_load) into a dict."""
+    """Adds up wall time per phase (one of ``PHASES``) into a dict."""
 
     def __init__(self, totals: Mapping[str, float] | None = None):
         self.totals: dict[str, float] = defaultdict(float, totals or {})
@@ -234,8 +236,8 @@ def build_analysis(job: Job, account: Account, result: MoodResult, tweets: list[
     )
 
 
-def score_and_store(job: Job, account: Account, version: str, timer: PhaseTimer) -> Analysis:
-    """Weigh the account's classified tweets into a mood and store it with the job's success, in one commit."""
+def assess_account(job: Job, account: Account, version: str, timer: PhaseTimer) -> Analysis:
+    """Weigh the account's classified tweets into a mood and add it as an Analysis row (flushed, not committed)."""
     config = current_app.config
     with timer.phase("persist"):
         tweets = scored_tweets(account, version, config["TWEET_LIMIT"])
@@ -244,28 +246,33 @@ def score_and_store(job: Job, account: Account, version: str, timer: PhaseTimer)
     with timer.phase("persist"):
         analysis = build_analysis(job, account, result, tweets, version)
         db.session.add(analysis)
-        job.state, job.finished_at = "succeeded", utcnow()
-        job.error_code = job.error_message = job.retry_at = None
-        job.timings = timer.as_dict()
-        jobs.renew(job)  # still ours: a delivery that took over must not be overwritten
-        db.session.commit()
+        db.session.flush()
     return analysis
 
 
+def analyse_tweets(
+    job: Job, account: Account, client: tweepy.Client, user: TwitterUser, load_classifier: Callable, timer: PhaseTimer
+) -> Analysis:
+    """Fetch, classify and assess the account's tweets for a claimed job; the caller commits the new Analysis."""
+    fetch_tweets(job, account, client, user, timer)
+    with timer.phase("model_load"):
+        classifier = load_classifier()
+    classify_tweets(job, account, classifier, timer)
+    return assess_account(job, account, classifier.version, timer)
+
+
 def analyse(job: Job, client: tweepy.Client, load_classifier: Callable, timer: PhaseTimer) -> Analysis:
-    """Run every step for a claimed job."""
+    """Run every step for a claimed analysis job; the analysis and the job's success are one commit."""
     with timer.phase("fetch"):
         user = lookup_user(client, job.username)
     with timer.phase("persist"):
         account = store_account(user)
         job.account_id = account.id
         db.session.commit()
-    fetch_tweets(job, account, client, user, timer)
-    with timer.phase("model_load"):
-        classifier = load_classifier()
-        version = classifier.version
-    classify_tweets(job, account, classifier, timer)
-    return score_and_store(job, account, version, timer)
+    analysis = analyse_tweets(job, account, client, user, load_classifier, timer)
+    with timer.phase("persist"):
+        jobs.finish_succeeded(job, timer.as_dict())
+    return analysis
 
 
 def _backoff(job: Job, error: TwitterError) -> datetime | None:
@@ -281,15 +288,26 @@ def _backoff(job: Job, error: TwitterError) -> datetime | None:
 
 
 def run_job(job_id: str, task_id: str, client: tweepy.Client, load_classifier: Callable) -> datetime | None:
-    """Run one job delivered as ``task_id``; returns when to retry it, or None when it is done (or not ours)."""
+    """Run analysis job ``job_id`` delivered as ``task_id``; returns when to retry it, or None when it is done."""
+    return run_steps(job_id, task_id, lambda job, timer: analyse(job, client, load_classifier, timer))
+
+
+def run_steps(job_id: str, task_id: str, steps: Callable[[Job, PhaseTimer], object]) -> datetime | None:
+    """Claim a job for delivery ``task_id`` and run ``steps(job, timer)`` on it, turning failures into job states.
+
+    ``steps`` ends the job itself on success and returns the stored result row. Returns when to retry the job
+    (rate limit, outage), or None when it is done or held by another delivery.
+    """
     job = jobs.claim(job_id, task_id)
     if job is None:
         logger.info("job %s is finished or held by another task; delivery %s skipped", job_id, task_id)
         return None
     timer = PhaseTimer(job.timings)
+    work = WORK_NAMES.get(job.kind, "The job")
     try:
-        analysis = analyse(job, client, load_classifier, timer)
-        logger.info("job %s succeeded: analysis %s", job.id, analysis.id)  # moods stay out of the logs
+        result = steps(job, timer)
+        # Ids only: moods stay out of the logs.
+        logger.info("job %s succeeded: %s %s", job.id, type(result).__name__.lower(), result.id)
         return None
     except jobs.LeaseLost:
         db.session.rollback()
@@ -311,10 +329,10 @@ def run_job(job_id: str, task_id: str, client: tweepy.Client, load_classifier: C
     except SoftTimeLimitExceeded:
         db.session.rollback()
         if jobs.holds(job):
-            jobs.finish_failed(job, "job_timeout", "The analysis took too long; what was fetched is kept, retry later.")
+            jobs.finish_failed(job, "job_timeout", f"{work} took too long; what was fetched is kept, retry later.")
     except Exception:
         logger.exception("job %s failed", job_id)
         db.session.rollback()
         if jobs.holds(job):
-            jobs.finish_failed(job, "internal_error", "The analysis failed unexpectedly; what was fetched is kept.")
+            jobs.finish_failed(job, "internal_error", f"{work} failed unexpectedly; what was fetched is kept.")
     return None

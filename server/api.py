@@ -1,7 +1,8 @@
-"""The JSON API under ``/api/v1`` and the hackathon frontend's legacy ``/start_analysis/<user_name>``.
+"""The JSON API under ``/api/v1`` and the hackathon frontend's legacy routes ``/start_analysis/<user_name>`` and
+``/recommend_friends/<user_name>``.
 
 Every route but ``/health`` and ``/openapi.json`` needs an API key (``X-API-Key`` or ``Authorization: Bearer``).
-A client reads only jobs and moods of accounts it asked to analyse itself: moods are sensitive.
+A client reads only jobs, moods and recommendations of accounts it asked about itself: moods are sensitive.
 """
 
 from __future__ import annotations
@@ -15,15 +16,20 @@ from flask import Blueprint, current_app, g, request, url_for
 from server import jobs
 from server.errors import ApiError
 from server.extensions import db
-from server.models import Account, Analysis, Job
+from server.models import Account, Analysis, Job, Recommendation, utcnow
 from server.openapi import openapi_document
-from server.serialize import analysis_dict, job_dict
+from server.serialize import analysis_dict, job_dict, matching_dict, recommendation_dict
 from server.validation import json_object, validate_username
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 legacy = Blueprint("legacy", __name__)
 PUBLIC_ENDPOINTS = frozenset({"api.health", "api.openapi"})
 HISTORY_DEFAULT, HISTORY_MAX = 50, 500
+# What an account lacks, per job kind: error code, noun, and the request that makes one.
+MISSING = {
+    "analysis": ("analysis_not_found", "analysis", "POST /api/v1/analyses"),
+    "recommendations": ("recommendation_not_found", "recommendations", "POST /api/v1/recommendations"),
+}
 
 
 def client_id(key: str) -> str:
@@ -55,10 +61,10 @@ def authenticate():
     raise ApiError(401, "unauthorized", message, {"WWW-Authenticate": 'Bearer realm="mood-analytics"'})
 
 
-def _start(username: str):
-    """Start (or join) the analysis of ``username``: 202 with the job and its ``Location``."""
+def _start(username: str, kind: str = "analysis"):
+    """Start (or join) the job of this kind for ``username``: 202 with the job and its ``Location``."""
     username = validate_username(username)
-    job, created = jobs.request_analysis(username, g.client_id)
+    job, created = jobs.request_job(username, g.client_id, kind)
     if created:
         try:
             jobs.enqueue(job)
@@ -69,19 +75,35 @@ def _start(username: str):
     return {"job": job_dict(job)}, 202, {"Location": location}
 
 
-@bp.post("/analyses")
-def start_analysis():
-    """Start analysing ``{"username": ...}``; a request while its job is still active returns that job."""
+def _body_username() -> object:
     body = json_object()
     if "username" not in body:
         raise ApiError(400, "invalid_username", 'The body needs a \'username\', e.g. {"username": "jack"}.')
-    return _start(body["username"])
+    return body["username"]
+
+
+@bp.post("/analyses")
+def start_analysis():
+    """Start analysing ``{"username": ...}``; a request while its job is still active returns that job."""
+    return _start(_body_username())
 
 
 @legacy.get("/start_analysis/<user_name>")
 def start_analysis_legacy(user_name: str):
     """The hackathon frontend's route: starts the same job as ``POST /api/v1/analyses``."""
     return _start(user_name)
+
+
+@bp.post("/recommendations")
+def start_recommendations():
+    """Start recommending for ``{"username": ...}``; a request while its job is still active returns that job."""
+    return _start(_body_username(), "recommendations")
+
+
+@legacy.get("/recommend_friends/<user_name>")
+def recommend_friends_legacy(user_name: str):
+    """The hackathon frontend's route: starts the same job as ``POST /api/v1/recommendations``."""
+    return _start(user_name, "recommendations")
 
 
 def _visible(username_key: str) -> bool:
@@ -106,18 +128,25 @@ def get_analysis(analysis_id: int):
     return {"analysis": analysis_dict(analysis)}
 
 
-def _no_analysis(username: str, visible: bool) -> ApiError:
-    job = jobs.active_job(username.lower()) if visible else None
-    hint = f"its job is {job.state}: GET {url_for('api.get_job', job_id=job.id)}" if job else "POST /api/v1/analyses"
-    return ApiError(404, "analysis_not_found", f"No analysis of @{username} yet; {hint}.")
+def _nothing_yet(username: str, visible: bool, kind: str = "analysis") -> ApiError:
+    code, noun, route = MISSING[kind]
+    job = jobs.active_job(username.lower(), kind) if visible else None
+    hint = f"its job is {job.state}: GET {url_for('api.get_job', job_id=job.id)}" if job else route
+    return ApiError(404, code, f"No {noun} of @{username} yet; {hint}.")
 
 
-def _account(username: str) -> Account:
+def _visible_account(username: str) -> tuple[Account | None, bool]:
+    """The account of ``username`` when this client may see it, and whether it may."""
     key = validate_username(username).lower()
     visible = _visible(key)
     account = db.session.scalar(sa.select(Account).where(Account.username_key == key)) if visible else None
+    return account, visible
+
+
+def _account(username: str, kind: str = "analysis") -> Account:
+    account, visible = _visible_account(username)
     if account is None:
-        raise _no_analysis(username, visible)
+        raise _nothing_yet(username, visible, kind)
     return account
 
 
@@ -129,7 +158,7 @@ def get_latest_analysis(username: str):
         sa.select(Analysis).where(Analysis.account_id == account.id).order_by(Analysis.id.desc()).limit(1)
     )
     if analysis is None:
-        raise _no_analysis(username, visible=True)
+        raise _nothing_yet(username, visible=True)
     return {"analysis": analysis_dict(analysis)}
 
 
@@ -148,6 +177,57 @@ def list_analyses(username: str):
         sa.select(Analysis).where(Analysis.account_id == account.id).order_by(Analysis.id.desc()).limit(limit)
     )
     return {"username": account.username, "analyses": [analysis_dict(a) for a in analyses]}
+
+
+@bp.get("/recommendations/<int:recommendation_id>")
+def get_recommendation(recommendation_id: int):
+    """One stored recommendation."""
+    recommendation = db.session.get(Recommendation, recommendation_id)
+    if recommendation is None or not _visible(recommendation.account.username_key or ""):
+        raise ApiError(404, "recommendation_not_found", f"No recommendation {recommendation_id}.")
+    return {"recommendation": recommendation_dict(recommendation)}
+
+
+@bp.get("/accounts/<username>/recommendations")
+def get_latest_recommendation(username: str):
+    """The account's latest recommendation."""
+    account = _account(username, "recommendations")
+    recommendation = db.session.scalar(
+        sa.select(Recommendation)
+        .where(Recommendation.account_id == account.id)
+        .order_by(Recommendation.id.desc())
+        .limit(1)
+    )
+    if recommendation is None:
+        raise _nothing_yet(username, True, "recommendations")
+    return {"recommendation": recommendation_dict(recommendation)}
+
+
+def _matching_account(username: str) -> Account:
+    account, _ = _visible_account(username)
+    if account is None:
+        raise ApiError(
+            404, "account_not_found", f"No account @{username} yet; analyse it first: POST /api/v1/analyses."
+        )
+    return account
+
+
+@bp.get("/accounts/<username>/matching")
+def get_matching(username: str):
+    """Whether the account may be suggested to others as a friend."""
+    return {"matching": matching_dict(_matching_account(username))}
+
+
+@bp.put("/accounts/<username>/matching")
+def set_matching(username: str):
+    """Opt the account in to (or out of) being suggested as a friend: ``{"opt_in": true}``."""
+    account = _matching_account(username)
+    opt_in = json_object().get("opt_in")
+    if not isinstance(opt_in, bool):
+        raise ApiError(400, "invalid_opt_in", "The body needs a boolean 'opt_in', e.g. {\"opt_in\": true}.")
+    account.match_opt_in, account.match_opt_in_at = opt_in, utcnow()
+    db.session.commit()
+    return {"matching": matching_dict(account)}
 
 
 @bp.get("/health")

@@ -3,13 +3,17 @@
 ``python -m server.demo`` (what ``make run`` runs) migrates a SQLite database in ``instance/demo/``, serves the
 demo world on a local Twitter API (dates moved to now), starts a real Celery worker on kombu's SQL transport
 and the Flask web server, prints ``curl`` commands that work, and runs until Ctrl-C. No credentials, no Redis,
-no PostgreSQL. ``--smoke`` instead runs one analysis through the HTTP API, prints it and exits (0 on success).
+no PostgreSQL. At startup it also stores the demo world's follow edges, usernames and hashtags as the follower
+graph (``--no-graph`` skips that). ``--smoke`` instead runs one analysis through the HTTP API, prints it, then
+(with the graph) analyses the other demo accounts, opts them in to matching and prints one recommendation for the
+account; it exits 0 on success.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import json
 import logging
 import signal
@@ -43,11 +47,41 @@ def free_port(preferred: int) -> int:
     raise RuntimeError("no free port")
 
 
+def import_demo_graph() -> str:
+    """Store the demo world's follow edges, usernames and hashtags as the follower graph (idempotent); a summary."""
+    from server import graph
+    from server.extensions import db
+    from server.models import GraphHashtag, insert_ignore
+
+    stats = graph.import_snap(DEMO_WORLD / "follows.tsv.gz")
+    with gzip.open(DEMO_WORLD / "users.jsonl.gz", "rt", encoding="utf-8") as lines:
+        users = [json.loads(line) for line in lines]
+    graph.store_graph_accounts((int(user["id"]), user["username"]) for user in users)
+    tags = {
+        (int(user["id"]), tag)
+        for user in users
+        for tag in map(graph.normalize_hashtag, user.get("snap_hashtags", ()))
+        if tag
+    }
+    insert_ignore(GraphHashtag, [{"twitter_id": twitter_id, "tag": tag} for twitter_id, tag in sorted(tags)])
+    db.session.commit()
+    return f"follower graph: {stats.edges_read} edges ({stats.edges_new} new), {len(users)} accounts"
+
+
 class DemoStack:
     """The local Twitter API (in this process), a migrated database, a worker and a web server (children)."""
 
-    def __init__(self, directory: Path, web_port: int = 5000, twitter_port: int = 8123, env: dict | None = None):
+    def __init__(
+        self,
+        directory: Path,
+        web_port: int = 5000,
+        twitter_port: int = 8123,
+        env: dict | None = None,
+        graph: bool = True,
+    ):
         self.directory = directory
+        self.graph = graph
+        self.graph_summary = "not stored (--no-graph)"
         self.web_port = free_port(web_port)
         self.twitter_port = free_port(twitter_port)
         self.url = f"http://127.0.0.1:{self.web_port}"
@@ -104,6 +138,8 @@ class DemoStack:
         )
         with app.app_context():
             upgrade()
+            if self.graph:
+                self.graph_summary = import_demo_graph()
             db.engine.dispose()
 
     def _spawn(self, name: str, command: list[str], env: dict) -> None:
@@ -146,25 +182,46 @@ class DemoStack:
             self.twitter.shutdown()
 
     # -- talking to the running API ---------------------------------------------------------------------------
-    def analyse(self, username: str, timeout: float = 300, poll: float = 0.25) -> tuple[dict, float]:
-        """POST an analysis, follow the job until it ends; returns the final job and the seconds it took."""
-        headers = {"X-API-Key": DEMO_API_KEY}
-        started = time.perf_counter()
-        response = requests.post(f"{self.url}/api/v1/analyses", json={"username": username}, headers=headers)
+    def start_job(self, route: str, username: str) -> str:
+        """POST ``{"username"}`` to ``/api/v1/<route>``; returns the job's URL."""
+        response = requests.post(
+            f"{self.url}/api/v1/{route}", json={"username": username}, headers={"X-API-Key": DEMO_API_KEY}, timeout=10
+        )
         response.raise_for_status()
-        location = self.url + response.headers["Location"]
+        return self.url + response.headers["Location"]
+
+    def wait(self, location: str, timeout: float = 300, poll: float = 0.25) -> dict:
+        """Follow a job until it ends; returns the final job."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            job = requests.get(location, headers=headers, timeout=10).json()["job"]
+            job = requests.get(location, headers={"X-API-Key": DEMO_API_KEY}, timeout=10).json()["job"]
             if job["state"] in ("succeeded", "failed"):
-                return job, time.perf_counter() - started
+                return job
             time.sleep(poll)  # gently: the worker shares the CPU with this client
-        raise TimeoutError(f"job for @{username} not done after {timeout} s")
+        raise TimeoutError(f"job {location} not done after {timeout} s")
+
+    def analyse(self, username: str, timeout: float = 300) -> tuple[dict, float]:
+        """POST an analysis, follow the job until it ends; returns the final job and the seconds it took."""
+        started = time.perf_counter()
+        job = self.wait(self.start_job("analyses", username), timeout)
+        return job, time.perf_counter() - started
+
+    def recommend(self, username: str, timeout: float = 300) -> tuple[dict, float]:
+        """POST a recommendation, follow the job until it ends; returns the final job and the seconds it took."""
+        started = time.perf_counter()
+        job = self.wait(self.start_job("recommendations", username), timeout)
+        return job, time.perf_counter() - started
+
+    def opt_in(self, username: str) -> None:
+        """Let the account be suggested to others as a friend."""
+        url = f"{self.url}/api/v1/accounts/{username}/matching"
+        requests.put(url, json={"opt_in": True}, headers={"X-API-Key": DEMO_API_KEY}, timeout=10).raise_for_status()
 
     def result(self, job: dict) -> dict:
-        """The analysis a succeeded job links to."""
+        """The analysis or recommendation a succeeded job links to."""
         response = requests.get(self.url + job["links"]["result"], headers={"X-API-Key": DEMO_API_KEY}, timeout=10)
-        return response.json()["analysis"]
+        (body,) = response.json().values()
+        return body
 
 
 def instructions(stack: DemoStack) -> str:
@@ -174,6 +231,7 @@ def instructions(stack: DemoStack) -> str:
 mood-analytics demo is running (Ctrl-C stops it)
   API        {url}/api/v1   (OpenAPI document: {url}/api/v1/openapi.json)
   Twitter    local stand-in at {stack.twitter.url}, demo world; try {", ".join(DEMO_ACCOUNTS)}
+  Graph      {stack.graph_summary}
   Logs       {stack.directory}/worker.log, {stack.directory}/web.log
 
 Analyse a demo account (answers 202 with the job and its Location):
@@ -184,11 +242,18 @@ Follow the job (state, progress, result link):
 Read the mood, and its history:
   curl -s {url}/api/v1/accounts/sunny_sam/analysis -H 'X-API-Key: {key}'
   curl -s {url}/api/v1/accounts/sunny_sam/analyses -H 'X-API-Key: {key}'
+Let an analysed account be suggested to others as a friend (friends have the opposite mood, so it takes an opt-in):
+  curl -s -X PUT {url}/api/v1/accounts/sunny_sam/matching -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\
+       -d '{{"opt_in": true}}'
+Recommend friends, big accounts and hashtags (a job like the analysis; then read the latest result):
+  curl -s -X POST {url}/api/v1/recommendations -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\
+       -d '{{"username": "blue_bella"}}'
+  curl -s {url}/api/v1/accounts/blue_bella/recommendations -H 'X-API-Key: {key}'
 """
 
 
 def smoke(stack: DemoStack, username: str) -> int:
-    """One analysis end to end through the HTTP API; 0 when it succeeded."""
+    """One analysis end to end through the HTTP API, then (with the graph) one recommendation; 0 when they succeeded."""
     job, seconds = stack.analyse(username)
     print(f"job {job['id']} for @{username}: {job['state']} in {seconds:.1f} s, progress {job['progress']}")
     if job["state"] != "succeeded":
@@ -196,6 +261,24 @@ def smoke(stack: DemoStack, username: str) -> int:
         return 1
     analysis = stack.result(job)
     print(json.dumps(analysis, indent=2, ensure_ascii=False))
+    return smoke_recommendation(stack, username) if stack.graph else 0
+
+
+def smoke_recommendation(stack: DemoStack, username: str) -> int:
+    """Analyse the other demo accounts and opt them in (so friends can appear), then recommend for ``username``."""
+    started = time.perf_counter()
+    others = [name for name in DEMO_ACCOUNTS if name != username.lower()]
+    locations = [stack.start_job("analyses", name) for name in others]
+    for name, location in zip(others, locations):
+        if stack.wait(location)["state"] == "succeeded":
+            stack.opt_in(name)
+    job, seconds = stack.recommend(username)
+    print(f"recommendation job {job['id']} for @{username}: {job['state']} in {seconds:.1f} s")
+    print(f"(with the analyses of {', '.join(others)} first: {time.perf_counter() - started:.1f} s)")
+    if job["state"] != "succeeded":
+        print(json.dumps(job["error"], indent=2))
+        return 1
+    print(json.dumps(stack.result(job), indent=2, ensure_ascii=False))
     return 0
 
 
@@ -206,10 +289,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--twitter-port", type=int, default=8123, help="local Twitter API port (default 8123)")
     parser.add_argument("--smoke", nargs="?", const="sunny_sam", metavar="USERNAME", help="analyse one account, exit")
     parser.add_argument("--directory", type=Path, default=INSTANCE_DIR / "demo", help="database, queue and logs")
+    parser.add_argument("--no-graph", action="store_true", help="store no follower graph, recommend nothing")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
-    stack = DemoStack(args.directory, args.port, args.twitter_port)
+    stack = DemoStack(args.directory, args.port, args.twitter_port, graph=not args.no_graph)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the children on SIGTERM too
     try:
         print("starting the local Twitter API, a worker and the web server...", flush=True)

@@ -1,5 +1,8 @@
 """Job lifecycle: request (joining an active job), enqueue after commit, claim, progress, retry, finish, recovery.
 
+Two kinds of job share it: ``analysis`` (an account's mood) and ``recommendations`` (friends, big accounts and
+hashtags for an account); each kind has its own Celery task, and at most one active job per account and kind.
+
 A job is run by the Celery task whose id is ``job.task_id``. Another delivery may take it over only when the
 job's lease ran out, i.e. the worker running it died: that is how a job survives a killed worker without ever
 running twice at once.
@@ -21,7 +24,9 @@ from server.models import ACTIVE_STATES, AccessGrant, Job, insert_ignore, utcnow
 logger = logging.getLogger(__name__)
 
 ANALYSE_TASK = "mood.analyse_account"
+RECOMMEND_TASK = "mood.recommend_account"
 RECOVER_TASK = "mood.recover_jobs"
+TASKS = {"analysis": ANALYSE_TASK, "recommendations": RECOMMEND_TASK}  # job kind -> the task that runs it
 
 
 class QueueUnavailable(Exception):
@@ -36,30 +41,34 @@ def _lease() -> timedelta:
     return timedelta(seconds=current_app.config["JOB_LEASE_SECONDS"])
 
 
-def active_job(username_key: str) -> Job | None:
-    """The pending, running or retrying job for this username, if any."""
-    return db.session.scalar(sa.select(Job).where(Job.username_key == username_key, Job.state.in_(ACTIVE_STATES)))
+def active_job(username_key: str, kind: str = "analysis") -> Job | None:
+    """The pending, running or retrying job of this kind for this username, if any."""
+    return db.session.scalar(
+        sa.select(Job).where(Job.username_key == username_key, Job.kind == kind, Job.state.in_(ACTIVE_STATES))
+    )
 
 
 def grant_access(client_id: str, username_key: str) -> None:
-    """Let ``client_id`` read this account's analyses (idempotent)."""
+    """Let ``client_id`` read this account's analyses and recommendations (idempotent)."""
     insert_ignore(AccessGrant, [{"client_id": client_id, "username_key": username_key, "created_at": utcnow()}])
 
 
 def has_access(client_id: str, username_key: str) -> bool:
-    """Whether ``client_id`` asked for this account's analysis at some point."""
+    """Whether ``client_id`` asked for this account's analysis or recommendations at some point."""
     return db.session.get(AccessGrant, (client_id, username_key)) is not None
 
 
-def request_analysis(username: str, client_id: str) -> tuple[Job, bool]:
-    """The active job for ``username``, or a new pending one (committed); True when new."""
+def request_job(username: str, client_id: str, kind: str = "analysis") -> tuple[Job, bool]:
+    """The active job of this kind for ``username``, or a new pending one (committed); True when new."""
+    if kind not in TASKS:
+        raise ValueError(f"unknown job kind {kind!r}")
     key = username.lower()
     grant_access(client_id, key)
-    job = active_job(key)
+    job = active_job(key, kind)
     if job is not None:
         db.session.commit()
         return job, False
-    job = Job(username=username, username_key=key, lease_until=utcnow() + _lease())
+    job = Job(username=username, username_key=key, kind=kind, lease_until=utcnow() + _lease())
     db.session.add(job)
     try:
         db.session.commit()
@@ -68,18 +77,23 @@ def request_analysis(username: str, client_id: str) -> tuple[Job, bool]:
         db.session.rollback()
         grant_access(client_id, key)
         db.session.commit()
-        job = active_job(key)
+        job = active_job(key, kind)
         if job is None:
             raise
         return job, False
     return job, True
 
 
+def request_analysis(username: str, client_id: str) -> tuple[Job, bool]:
+    """The active analysis job for ``username``, or a new pending one (committed); True when new."""
+    return request_job(username, client_id, "analysis")
+
+
 def enqueue(job: Job) -> None:
     """Send the job's task message; call after the job row is committed. Fails the job if the broker is down."""
     celery = current_app.extensions["celery"]
     try:
-        celery.send_task(ANALYSE_TASK, args=[job.id], task_id=job.task_id)
+        celery.send_task(TASKS[job.kind], args=[job.id], task_id=job.task_id)
     except Exception as error:  # kombu raises OperationalError, redis ConnectionError, sqlite errors...
         logger.exception("could not enqueue job %s", job.id)
         finish_failed(job, "queue_unavailable", "The job queue is unavailable; please try again later.")
@@ -142,6 +156,18 @@ def schedule_retry(job: Job, at: datetime, code: str, message: str) -> datetime:
     return at
 
 
+def finish_succeeded(job: Job, timings: dict) -> None:
+    """End the job in the succeeded state, committing whatever result rows the caller added with it.
+
+    Raises :class:`LeaseLost` (nothing committed) when another delivery took the job over meanwhile.
+    """
+    job.state, job.finished_at = "succeeded", utcnow()
+    job.error_code = job.error_message = job.retry_at = None
+    job.timings = timings
+    renew(job)  # still ours: a delivery that took over must not be overwritten
+    db.session.commit()
+
+
 def finish_failed(job: Job, code: str, message: str) -> None:
     """End the job in the failed state with a readable code and message."""
     job.state = "failed"
@@ -176,6 +202,6 @@ def reassign(job: Job) -> bool:
     db.session.commit()
     if result.rowcount != 1:
         return False
-    current_app.extensions["celery"].send_task(ANALYSE_TASK, args=[job.id], task_id=new_task_id)
+    current_app.extensions["celery"].send_task(TASKS[job.kind], args=[job.id], task_id=new_task_id)
     logger.warning("job %s was orphaned (state %s); re-sent as task %s", job.id, job.state, new_task_id)
     return True

@@ -1,4 +1,5 @@
-"""The database: accounts, their tweets and hashtags, per-tweet emotions, analyses (history) and jobs.
+"""The database: accounts, their tweets and hashtags, per-tweet emotions, analyses (history), jobs, the follower
+graph (edges, known accounts, their hashtags, a version) and recommendations.
 
 Schema changes go through Alembic (``server/migrations``): edit here, then ``flask --app server db migrate``.
 """
@@ -17,6 +18,7 @@ from server.extensions import db
 USERNAME_LENGTH = 15
 TWEET_ID_LENGTH = 20
 ACTIVE_STATES = ("pending", "running", "retrying")
+JOB_KINDS = ("analysis", "recommendations")
 FINAL_STATES = ("succeeded", "failed")
 
 
@@ -52,6 +54,9 @@ class Account(db.Model):
     username_key: Mapped[str | None] = mapped_column(sa.String(USERNAME_LENGTH), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100), default="")
     since_id: Mapped[str | None] = mapped_column(sa.String(TWEET_ID_LENGTH))
+    # Being suggested to others as a friend is its own opt-in, off until the account turns it on.
+    match_opt_in: Mapped[bool] = mapped_column(default=False)
+    match_opt_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -150,10 +155,10 @@ class Analysis(db.Model):
 
 
 class Job(db.Model):
-    """One requested analysis: state, progress, error, and the lease of the worker running it.
+    """One requested analysis or recommendation run: state, progress, error, and the lease of its worker.
 
     States: pending -> running -> succeeded | failed, with retrying (until ``retry_at``) in between.
-    At most one active job per username (a partial unique index), so a repeated request joins it.
+    At most one active job per username and kind (a partial unique index), so a repeated request joins it.
     """
 
     __tablename__ = "jobs"
@@ -161,6 +166,7 @@ class Job(db.Model):
         sa.Index(
             "uq_jobs_active_username",
             "username_key",
+            "kind",
             unique=True,
             sqlite_where=sa.text("state IN ('pending', 'running', 'retrying')"),
             postgresql_where=sa.text("state IN ('pending', 'running', 'retrying')"),
@@ -170,6 +176,7 @@ class Job(db.Model):
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
     username: Mapped[str] = mapped_column(sa.String(USERNAME_LENGTH))
     username_key: Mapped[str] = mapped_column(sa.String(USERNAME_LENGTH), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), default="analysis")  # one of JOB_KINDS
     account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id", ondelete="SET NULL"))
     state: Mapped[str] = mapped_column(sa.String(16), default="pending")
     error_code: Mapped[str | None] = mapped_column(sa.String(32))
@@ -187,6 +194,10 @@ class Job(db.Model):
     next_token: Mapped[str | None] = mapped_column(sa.String(256))
     fetch_done: Mapped[bool] = mapped_column(default=False)
     newest_id: Mapped[str | None] = mapped_column(sa.String(TWEET_ID_LENGTH))
+    # Recommendation jobs: which follow list is being fetched ("following", "followers"), and where; "done" once
+    # both are stored, "refused" when Twitter answered 403 (the result is then marked degraded).
+    follow_phase: Mapped[str | None] = mapped_column(sa.String(16))
+    follow_token: Mapped[str | None] = mapped_column(sa.String(256))
     timings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -197,10 +208,97 @@ class Job(db.Model):
     analysis: Mapped[Analysis | None] = relationship(
         primaryjoin="Job.id == Analysis.job_id", foreign_keys="Analysis.job_id", viewonly=True, uselist=False
     )
+    recommendation: Mapped[Recommendation | None] = relationship(
+        primaryjoin="Job.id == Recommendation.job_id",
+        foreign_keys="Recommendation.job_id",
+        viewonly=True,
+        uselist=False,
+    )
+
+
+class Follow(db.Model):
+    """A follow edge of the graph, ``follower_id`` follows ``followee_id`` (Twitter user ids).
+
+    Ids are Twitter's, not ``accounts.id``: most graph nodes are accounts we never analysed.
+    ``source`` says where the edge came from: ``snap`` (bulk import) or ``twitter`` (fetched).
+    """
+
+    __tablename__ = "follows"
+
+    follower_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    followee_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, index=True)
+    source: Mapped[str] = mapped_column(sa.String(8), default="twitter")
+
+
+class FollowWalk(db.Model):
+    """An account a recommendation job saw in one follow list of its account, kept until that walk completes.
+
+    A walk resumed after a rate limit or a killed worker still knows every id it saw, so on completion the stored
+    edges it did not see (unfollows) can be dropped.
+    """
+
+    __tablename__ = "follow_walks"
+
+    job_id: Mapped[str] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    direction: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # "following" or "followers"
+    twitter_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+
+
+class GraphAccount(db.Model):
+    """A graph node we know the username of (from Twitter's follow lists or an import)."""
+
+    __tablename__ = "graph_accounts"
+
+    twitter_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    username: Mapped[str | None] = mapped_column(sa.String(USERNAME_LENGTH))
+
+
+class GraphHashtag(db.Model):
+    """A hashtag an account of the graph used (SNAP's per-account features; ``#`` stripped)."""
+
+    __tablename__ = "graph_hashtags"
+
+    twitter_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    tag: Mapped[str] = mapped_column(sa.String(140), primary_key=True)
+
+
+class GraphState(db.Model):
+    """One row: the graph's version, bumped in the transaction of every edge change (workers reload on it)."""
+
+    __tablename__ = "graph_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Recommendation(db.Model):
+    """One recommendation result for an account: friends, big accounts and hashtags, each scored with reasons.
+
+    The lists hold other accounts' ids, usernames, scores and reasons, never their moods.
+    """
+
+    __tablename__ = "recommendations"
+    __table_args__ = (sa.Index("ix_recommendations_account_created", "account_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"))
+    job_id: Mapped[str | None] = mapped_column(sa.ForeignKey("jobs.id", ondelete="SET NULL"), unique=True)
+    analysis_id: Mapped[int | None] = mapped_column(sa.ForeignKey("analyses.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    graph_version: Mapped[int] = mapped_column(default=0)
+    # Degraded: Twitter refused the follow lists (403 on this API tier); ranked on the stored graph only.
+    degraded: Mapped[bool] = mapped_column(default=False)
+    degraded_reason: Mapped[str | None] = mapped_column(sa.Text)
+    friends: Mapped[list] = mapped_column(sa.JSON)
+    big_accounts: Mapped[list] = mapped_column(sa.JSON)
+    hashtags: Mapped[list] = mapped_column(sa.JSON)
+
+    account: Mapped[Account] = relationship()
 
 
 class AccessGrant(db.Model):
-    """An API client may read an account's moods only after it asked for that account's analysis."""
+    """An API client may read an account's moods and recommendations only after it asked for one of them."""
 
     __tablename__ = "access_grants"
 

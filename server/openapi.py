@@ -8,6 +8,7 @@ from ml.labels import EMOTIONS
 from ml.mood import STATUSES
 
 JOB_STATES = ["pending", "running", "retrying", "succeeded", "failed"]
+JOB_KINDS = ["analysis", "recommendations"]
 JOB_ERRORS = [
     "user_not_found",
     "user_suspended",
@@ -59,6 +60,7 @@ SCHEMAS = {
         "type": "object",
         "properties": {
             "id": {"type": "string"},
+            "kind": {"type": "string", "enum": JOB_KINDS},
             "username": USERNAME,
             "state": {"type": "string", "enum": JOB_STATES},
             "progress": {
@@ -68,7 +70,8 @@ SCHEMAS = {
                     "classified": {"type": "integer"},
                     "total": {
                         "type": ["integer", "null"],
-                        "description": "tweets to classify (estimate while fetching)",
+                        "description": "tweets to classify (estimate while fetching); a recommendation job "
+                        "fetches and classifies only when the account has no analysis yet",
                     },
                 },
             },
@@ -91,15 +94,20 @@ SCHEMAS = {
             "finished_at": {"type": ["string", "null"], "format": "date-time"},
             "timings": {
                 "type": "object",
-                "description": "seconds per phase: fetch, classify, score, persist (database), model_load",
+                "description": "seconds per phase: fetch, classify, score, persist (database), model_load, "
+                "recommend (ranking on the follower graph)",
                 "additionalProperties": {"type": "number"},
             },
             "links": {
                 "type": "object",
                 "properties": {
                     "self": {"type": "string"},
-                    "result": {"type": ["string", "null"], "description": "the analysis, once succeeded"},
-                    "latest": {"type": "string", "description": "the account's latest analysis"},
+                    "result": {
+                        "type": ["string", "null"],
+                        "description": "the analysis (or, for a recommendations job, the recommendation) once "
+                        "succeeded",
+                    },
+                    "latest": {"type": "string", "description": "the account's latest result of the job's kind"},
                 },
             },
         },
@@ -149,27 +157,167 @@ SCHEMAS = {
     },
 }
 
+SCHEMAS["AccountSuggestion"] = {
+    "type": "object",
+    "description": "an account to follow; never its mood",
+    "properties": {
+        "id": {"type": "string", "description": "Twitter user id"},
+        "username": {"type": ["string", "null"], "description": "null when the graph does not know it"},
+        "score": {"type": "number", "description": "higher is better"},
+        "reason": {"type": "string", "example": "followed by 3 accounts you follow"},
+    },
+}
+SCHEMAS["HashtagSuggestion"] = {
+    "type": "object",
+    "properties": {
+        "tag": {"type": "string", "description": "without #, lower-case"},
+        "score": {"type": "number", "description": "relative to the best (1.0)"},
+        "reason": {"type": "string", "example": "used by 4 accounts near you"},
+    },
+}
+SCHEMAS["Recommendation"] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "username": USERNAME,
+        "job_id": {"type": ["string", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "degraded": {
+            "type": "boolean",
+            "description": "true when Twitter refused the follow lists (403): ranked on the graph stored before",
+        },
+        "degraded_reason": {"type": ["string", "null"]},
+        "graph_version": {"type": "integer", "description": "version of the follower graph it was ranked on"},
+        "friends": {
+            "type": "array",
+            "description": "accounts of the opposite mood (Depressed <-> Cheerful, Stressed <-> Satisfied) that "
+            "opted in to matching",
+            "items": {"$ref": "#/components/schemas/AccountSuggestion"},
+        },
+        "big_accounts": {
+            "type": "array",
+            "description": "influential accounts near the user",
+            "items": {"$ref": "#/components/schemas/AccountSuggestion"},
+        },
+        "hashtags": {"type": "array", "items": {"$ref": "#/components/schemas/HashtagSuggestion"}},
+        "links": {
+            "type": "object",
+            "properties": {
+                "self": {"type": "string"},
+                "analysis": {"type": ["string", "null"], "description": "the user's analysis it was based on"},
+            },
+        },
+    },
+}
+SCHEMAS["Matching"] = {
+    "type": "object",
+    "properties": {
+        "username": USERNAME,
+        "opt_in": {"type": "boolean", "description": "whether the account may be suggested to others as a friend"},
+        "opt_in_at": {"type": ["string", "null"], "format": "date-time", "description": "when it was last set"},
+    },
+}
+RECOMMENDATION = _json(
+    "The recommendation",
+    {"type": "object", "properties": {"recommendation": {"$ref": "#/components/schemas/Recommendation"}}},
+)
+MATCHING = _json(
+    "The matching opt-in", {"type": "object", "properties": {"matching": {"$ref": "#/components/schemas/Matching"}}}
+)
+USERNAME_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "required": ["username"], "properties": {"username": USERNAME}}
+        }
+    },
+}
+START_ERRORS = {
+    "400": _error("Invalid username or malformed body"),
+    **AUTH_ERRORS,
+    "413": _error("Body too large"),
+    "415": _error("Body is not JSON"),
+    "503": _error("Job queue unavailable"),
+}
+
 PATHS = {
     "/analyses": {
         "post": {
             "summary": "Start analysing an account",
+            "requestBody": USERNAME_BODY,
+            "responses": {"202": JOB_ACCEPTED, **START_ERRORS},
+        }
+    },
+    "/recommendations": {
+        "post": {
+            "summary": "Start recommending friends, big accounts and hashtags for an account",
+            "description": "Fetches the account's follow lists into the follower graph and analyses it first when "
+            "it has no analysis yet.",
+            "requestBody": USERNAME_BODY,
+            "responses": {"202": JOB_ACCEPTED, **START_ERRORS},
+        }
+    },
+    "/recommendations/{recommendation_id}": {
+        "get": {
+            "summary": "One recommendation",
+            "parameters": [
+                {"name": "recommendation_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "responses": {
+                "200": RECOMMENDATION,
+                **AUTH_ERRORS,
+                "404": _error("No such recommendation (or account not requested by this client)"),
+            },
+        }
+    },
+    "/accounts/{username}/recommendations": {
+        "get": {
+            "summary": "The latest recommendation for an account",
+            "parameters": [USERNAME_PARAM],
+            "responses": {
+                "200": RECOMMENDATION,
+                "400": _error("Invalid username"),
+                **AUTH_ERRORS,
+                "404": _error("No recommendation yet (or account not requested by this client)"),
+            },
+        }
+    },
+    "/accounts/{username}/matching": {
+        "get": {
+            "summary": "Whether the account may be suggested to others as a friend",
+            "parameters": [USERNAME_PARAM],
+            "responses": {
+                "200": MATCHING,
+                "400": _error("Invalid username"),
+                **AUTH_ERRORS,
+                "404": _error("Account not stored yet (or not requested by this client)"),
+            },
+        },
+        "put": {
+            "summary": "Opt the account in to, or out of, being suggested to others as a friend",
+            "description": "A friend suggestion tells its reader that the suggested account's mood is the opposite "
+            "of theirs, so only accounts that opted in are suggested.",
+            "parameters": [USERNAME_PARAM],
             "requestBody": {
                 "required": True,
                 "content": {
                     "application/json": {
-                        "schema": {"type": "object", "required": ["username"], "properties": {"username": USERNAME}}
+                        "schema": {
+                            "type": "object",
+                            "required": ["opt_in"],
+                            "properties": {"opt_in": {"type": "boolean"}},
+                        }
                     }
                 },
             },
             "responses": {
-                "202": JOB_ACCEPTED,
-                "400": _error("Invalid username or malformed body"),
+                "200": MATCHING,
+                "400": _error("Invalid username, or opt_in not a boolean"),
                 **AUTH_ERRORS,
-                "413": _error("Body too large"),
+                "404": _error("Account not stored yet (or not requested by this client)"),
                 "415": _error("Body is not JSON"),
-                "503": _error("Job queue unavailable"),
             },
-        }
+        },
     },
     "/jobs/{job_id}": {
         "get": {
@@ -250,8 +398,9 @@ def openapi_document() -> dict:
             "info": {
                 "title": "mood-analytics",
                 "version": "1.0.0",
-                "description": "Analyse a Twitter account's mood: start a job, follow it, read the result. "
-                "The legacy GET /start_analysis/{user_name} (outside /api/v1) starts the same job.",
+                "description": "Analyse a Twitter account's mood, or recommend friends, big accounts and hashtags "
+                "for it: start a job, follow it, read the result. The legacy GET /start_analysis/{user_name} and "
+                "GET /recommend_friends/{user_name} (outside /api/v1) start the same jobs.",
             },
             "servers": [{"url": "/api/v1"}],
             "security": [{"apiKey": []}, {"bearer": []}],

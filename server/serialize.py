@@ -1,4 +1,4 @@
-"""JSON representations of jobs and analyses, as documented in ``server/openapi.py``."""
+"""JSON representations of jobs, analyses, recommendations and matching, as documented in ``server/openapi.py``."""
 
 from __future__ import annotations
 
@@ -6,18 +6,31 @@ from datetime import datetime
 
 from flask import url_for
 
-from server.models import Analysis, Job
+from server.models import Account, Analysis, Job, Recommendation
 
 
 def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def job_dict(job: Job) -> dict:
-    """A job: state, progress, retry or error, timings and links."""
+def _result_links(job: Job) -> tuple[str | None, str]:
+    """The job's result (once stored) and the account's latest result of the job's kind."""
+    if job.kind == "recommendations":
+        result = job.recommendation
+        url = url_for("api.get_recommendation", recommendation_id=result.id) if result is not None else None
+        return url, url_for("api.get_latest_recommendation", username=job.username)
+    # A recommendation job may analyse too (job.analysis), but its result is the recommendation.
     analysis = job.analysis
+    url = url_for("api.get_analysis", analysis_id=analysis.id) if analysis is not None else None
+    return url, url_for("api.get_latest_analysis", username=job.username)
+
+
+def job_dict(job: Job) -> dict:
+    """A job: kind, state, progress, retry or error, timings and links."""
+    result, latest = _result_links(job)
     body = {
         "id": job.id,
+        "kind": job.kind,
         "username": job.username,
         "state": job.state,
         "progress": {"fetched": job.fetched, "classified": job.classified, "total": job.total},
@@ -29,8 +42,8 @@ def job_dict(job: Job) -> dict:
         "timings": job.timings or {},
         "links": {
             "self": url_for("api.get_job", job_id=job.id),
-            "result": url_for("api.get_analysis", analysis_id=analysis.id) if analysis is not None else None,
-            "latest": url_for("api.get_latest_analysis", username=job.username),
+            "result": result,
+            "latest": latest,
         },
     }
     if job.state == "failed":
@@ -67,3 +80,29 @@ def analysis_dict(analysis: Analysis) -> dict:
         "window": {"start": _time(analysis.window_start), "end": _time(analysis.window_end)},
         "model_version": analysis.model_version,
     }
+
+
+def recommendation_dict(recommendation: Recommendation) -> dict:
+    """A recommendation: friends, big accounts and hashtags (ids, usernames, scores, reasons), degraded or not."""
+    analysis_id = recommendation.analysis_id
+    return {
+        "id": recommendation.id,
+        "username": recommendation.account.username,
+        "job_id": recommendation.job_id,
+        "created_at": _time(recommendation.created_at),
+        "degraded": recommendation.degraded,
+        "degraded_reason": recommendation.degraded_reason,
+        "graph_version": recommendation.graph_version,
+        "friends": recommendation.friends,
+        "big_accounts": recommendation.big_accounts,
+        "hashtags": recommendation.hashtags,
+        "links": {
+            "self": url_for("api.get_recommendation", recommendation_id=recommendation.id),
+            "analysis": url_for("api.get_analysis", analysis_id=analysis_id) if analysis_id is not None else None,
+        },
+    }
+
+
+def matching_dict(account: Account) -> dict:
+    """Whether the account agreed to be suggested to others as a friend, and when it last said so."""
+    return {"username": account.username, "opt_in": account.match_opt_in, "opt_in_at": _time(account.match_opt_in_at)}

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import requests
 import tweepy
@@ -26,6 +27,8 @@ TWEET_FIELDS = ["created_at", "public_metrics", "entities", "referenced_tweets",
 # The full text of retweeted and quoted tweets comes through this expansion (a retweet's own text is cut).
 EXPANSIONS = ["referenced_tweets.id"]
 USER_FIELDS = ["protected", "public_metrics"]
+FOLLOW_PAGE_SIZE = 1000  # the API's maximum for following/followers (15 requests per 15 minutes)
+FOLLOW_DIRECTIONS = ("following", "followers")
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)  # one rate-limit window, when a 429 has no reset header
 
 
@@ -100,6 +103,13 @@ class TimelinePage:
     """One page of a timeline, newest first, with the token of the next (older) page."""
 
     tweets: list[TimelineTweet]
+    next_token: str | None
+
+
+class FollowPage(NamedTuple):
+    """One page of an account's following or followers: (Twitter id, username) pairs and the next page's token."""
+
+    users: list[tuple[int, str]]
     next_token: str | None
 
 
@@ -263,5 +273,33 @@ def iter_timeline(
         remaining -= len(tweets)
         next_token = (response.meta or {}).get("next_token")
         yield TimelinePage(tweets, next_token)
+        if not next_token:
+            return
+
+
+def iter_follows(
+    client: tweepy.Client, user_id: int | str, direction: str, pagination_token: str | None = None
+) -> Iterator[FollowPage]:
+    """Yield the accounts ``user_id`` follows (``direction="following"``) or its followers, page by page.
+
+    Goes through ``tweepy.Paginator``, 1,000 accounts a page; ``pagination_token`` resumes an interrupted walk.
+    A 403 (API tiers without these endpoints) raises :class:`TwitterRejected` with code ``twitter_forbidden``.
+    """
+    if direction not in FOLLOW_DIRECTIONS:
+        raise ValueError(f"direction must be one of {FOLLOW_DIRECTIONS}, not {direction!r}")
+    method = client.get_users_following if direction == "following" else client.get_users_followers
+    paginator = tweepy.Paginator(
+        method, user_id, max_results=FOLLOW_PAGE_SIZE, pagination_token=pagination_token, user_fields=["username"]
+    )
+    pages = iter(paginator)
+    while True:
+        with _typed_errors(f"fetching the {direction} of user {user_id}"):
+            response = next(pages, None)
+        if response is None:
+            return
+        if response.data is None and response.errors:
+            raise _account_error(response.errors, str(user_id))
+        next_token = (response.meta or {}).get("next_token")
+        yield FollowPage([(int(user.id), user.username) for user in response.data or ()], next_token)
         if not next_token:
             return

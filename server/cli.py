@@ -1,0 +1,53 @@
+"""``flask --app server graph ...``: import the SNAP follower graph, show what is stored."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from server.extensions import db
+from server.graph import ImportFileError, graph_version, import_snap
+from server.models import Follow, GraphAccount, GraphHashtag
+
+graph_cli = AppGroup("graph", help="The follower graph: import SNAP files, show counts.")
+
+
+def register(app: Flask) -> None:
+    """Add the ``graph`` commands to the app's CLI."""
+    app.cli.add_command(graph_cli)
+
+
+@graph_cli.command("import")
+@click.argument("edges", type=click.Path(exists=True, dir_okay=False))
+@click.option("--hashtags", type=click.Path(exists=True, dir_okay=False), help="SNAP node_features.tsv(.gz)")
+@click.option("--source", default="snap", show_default=True, help="source recorded on new edges")
+def import_command(edges: str, hashtags: str | None, source: str) -> None:
+    """Import a SNAP edge list (FOLLOWER FOLLOWEE per line, plain or .gz) and optionally its hashtags."""
+    try:
+        stats = import_snap(edges, hashtags, source=source)
+    except ImportFileError as error:
+        click.echo(f"error: {error}", err=True)
+        raise SystemExit(1) from None
+    click.echo(
+        f"edges: {stats.edges_read} read, {stats.edges_new} new; hashtags: {stats.hashtags_new} new for "
+        f"{stats.accounts_with_hashtags} accounts; {stats.seconds:.1f} s; graph version {graph_version()}"
+    )
+
+
+@graph_cli.command("stats")
+def stats_command() -> None:
+    """Print the stored graph's node, edge and hashtag counts and its version."""
+    endpoints = sa.union(sa.select(Follow.follower_id), sa.select(Follow.followee_id)).subquery()
+    counts = {
+        "nodes": db.session.scalar(sa.select(sa.func.count()).select_from(endpoints)),
+        "edges": db.session.scalar(sa.select(sa.func.count()).select_from(Follow)),
+        "version": graph_version(),
+        "hashtag_rows": db.session.scalar(sa.select(sa.func.count()).select_from(GraphHashtag)),
+        "known_usernames": db.session.scalar(
+            sa.select(sa.func.count()).where(GraphAccount.username.is_not(None)).select_from(GraphAccount)
+        ),
+    }
+    for name, value in counts.items():
+        click.echo(f"{name}: {value}")
