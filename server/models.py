@@ -198,6 +198,10 @@ class Job(db.Model):
     # both are stored, "refused" when Twitter answered 403 (the result is then marked degraded).
     follow_phase: Mapped[str | None] = mapped_column(sa.String(16))
     follow_token: Mapped[str | None] = mapped_column(sa.String(256))
+    # Admin re-analyses: the run this job belongs to (progress of the whole run is counted over its jobs).
+    run_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("admin_runs.id", ondelete="SET NULL", name="fk_jobs_run_id"), index=True
+    )
     timings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -295,6 +299,65 @@ class Recommendation(db.Model):
     hashtags: Mapped[list] = mapped_column(sa.JSON)
 
     account: Mapped[Account] = relationship()
+
+
+class Consent(db.Model):
+    """An account's opt-in to being analysed: by mentioning the bot with a command, or a client's declared sign-in.
+
+    Keyed by the lower-cased username (consent can come before we ever looked the account up); ``twitter_id``
+    ties it to the account once known, so a renamed account keeps its consent and a reused name does not.
+    Opting out (or "forget me") deletes the row.
+    """
+
+    __tablename__ = "consents"
+
+    username_key: Mapped[str] = mapped_column(sa.String(USERNAME_LENGTH), primary_key=True)
+    twitter_id: Mapped[str | None] = mapped_column(sa.String(TWEET_ID_LENGTH), index=True)
+    source: Mapped[str] = mapped_column(sa.String(16))  # "mention", "sign_in" or "demo"
+    client_id: Mapped[str | None] = mapped_column(sa.String(64))  # the API client that declared the sign-in
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BotState(db.Model):
+    """One row: where the mention poll resumes (the newest mention id already seen)."""
+
+    __tablename__ = "bot_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    mentions_since_id: Mapped[str | None] = mapped_column(sa.String(TWEET_ID_LENGTH))
+    polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HandledMention(db.Model):
+    """A mention the bot took on; the primary key makes a second reply to the same mention impossible.
+
+    The row is written before the reply is posted; ``reply_id`` is filled once Twitter accepted the reply. A row
+    without ``reply_id`` whose lease ran out was interrupted: the bot first looks for its own reply in the
+    mention's thread before posting again.
+    """
+
+    __tablename__ = "handled_mentions"
+
+    mention_id: Mapped[str] = mapped_column(sa.String(TWEET_ID_LENGTH), primary_key=True)
+    author_id: Mapped[str] = mapped_column(sa.String(TWEET_ID_LENGTH), index=True)
+    command: Mapped[str] = mapped_column(sa.String(16))  # analyse / recommend / forget / stop / help / unknown
+    job_id: Mapped[str | None] = mapped_column(sa.ForeignKey("jobs.id", ondelete="SET NULL"))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply_id: Mapped[str | None] = mapped_column(sa.String(TWEET_ID_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AdminRun(db.Model):
+    """An admin re-analysis over many accounts; its progress is the states of its jobs (``Job.run_id``)."""
+
+    __tablename__ = "admin_runs"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    older_than_days: Mapped[float | None]  # None: every consented account
+    total: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requested_by: Mapped[str] = mapped_column(sa.String(64), default="cli")
 
 
 class AccessGrant(db.Model):
