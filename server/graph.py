@@ -1,7 +1,9 @@
 """The follower graph: edges, known usernames and hashtags in the database, a versioned copy in each worker.
 
-Every change of the edges bumps ``graph_state.version`` in the same transaction, so a worker's
-:class:`GraphCache` reloads the graph only when another process changed it (one cheap query per use).
+Every change of the edges bumps ``graph_state.version`` in the same transaction and logs the edges it added or
+removed in ``graph_changes``, so a worker's :class:`GraphCache` notices a change with one cheap query and
+replays the few edges a recommendation job changed instead of reloading 1.8 million (an import or a deletion
+logs a marker that makes workers reload).
 Writers insert with ``ON CONFLICT DO NOTHING`` through the DBAPI (``executemany`` on SQLite, ``COPY`` into a
 staging table on PostgreSQL): ORM objects would make the bulk import (1.8 million SNAP edges) minutes slower,
 and the row counts tell how many rows were new. The loader reads with a raw cursor for the same reason.
@@ -29,13 +31,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.extensions import db
-from server.models import Account, Follow, GraphAccount, GraphHashtag, GraphState, utcnow
+from server.models import Account, Follow, GraphAccount, GraphChange, GraphHashtag, GraphState, utcnow
 
 logger = logging.getLogger(__name__)
 
 STATE_ID = 1  # the one graph_state row
 WRITE_CHUNK = 50_000  # rows per executemany: big enough to be fast, small enough to stay light on memory
 FETCH_CHUNK = 100_000  # edges per fetchmany while loading
+CHANGE_LOG_MAX = 10_000  # edges one version may log; a bigger change makes workers reload instead
+CHANGE_LOG_KEEP = 1_000  # versions of changes kept; a worker further behind reloads
 IN_CHUNK = 500  # ids per ``IN (...)`` (old SQLite builds allow at most 999 parameters)
 MAX_ID = 2**63 - 1  # BIGINT
 MAX_TAG_LENGTH = 140
@@ -54,15 +58,41 @@ def graph_version() -> int:
     return db.session.scalar(sa.select(GraphState.version).where(GraphState.id == STATE_ID)) or 0
 
 
-def bump_graph_version() -> None:
-    """Add 1 to the graph's version in the caller's transaction (creating the row on first use)."""
+def bump_graph_version(changes: Sequence[tuple[int, int, bool]] | None = None) -> int:
+    """Add 1 to the graph's version in the caller's transaction and log ``changes``; returns the new version.
+
+    ``changes`` are ``(follower_id, followee_id, added)``; listing an edge that was already there (or already
+    gone) is harmless. None, or more than ``CHANGE_LOG_MAX`` edges, logs a marker that makes workers reload.
+    """
     insert = (postgresql if _dialect() == "postgresql" else sqlite).insert(GraphState)
     # One upsert statement, not read-then-write: concurrent writers serialize on the row (PostgreSQL) or the
     # database lock (SQLite), and none of them loses an increment.
     statement = insert.values(id=STATE_ID, version=1, updated_at=utcnow()).on_conflict_do_update(
         index_elements=["id"], set_={"version": GraphState.version + 1, "updated_at": insert.excluded.updated_at}
     )
-    db.session.execute(statement)
+    version = db.session.execute(statement.returning(GraphState.version)).scalar_one()
+    if changes is None or len(changes) > CHANGE_LOG_MAX:
+        rows = [{"version": version, "follower_id": None, "followee_id": None, "added": True}]
+    else:
+        rows = [{"version": version, "follower_id": f, "followee_id": e, "added": bool(a)} for f, e, a in changes]
+    db.session.execute(sa.insert(GraphChange), rows)
+    if version % 100 == 0:  # now and then, not on every bump
+        db.session.execute(sa.delete(GraphChange).where(GraphChange.version <= version - CHANGE_LOG_KEEP))
+    return version
+
+
+def graph_changes(after: int, upto: int) -> list[tuple[int, int, bool]] | None:
+    """The edge changes of versions ``after + 1 .. upto`` in order, or None when they cannot be replayed."""
+    rows = db.session.execute(
+        sa.select(GraphChange.version, GraphChange.follower_id, GraphChange.followee_id, GraphChange.added)
+        .where(GraphChange.version > after, GraphChange.version <= upto)
+        .order_by(GraphChange.version, GraphChange.id)
+    ).all()
+    if {row.version for row in rows} != set(range(after + 1, upto + 1)):
+        return None  # pruned, or bumped by an older writer that logged nothing
+    if any(row.follower_id is None for row in rows):
+        return None
+    return [(row.follower_id, row.followee_id, row.added) for row in rows]
 
 
 # --- writes (the caller commits) --------------------------------------------------------------------------
@@ -70,10 +100,10 @@ def bump_graph_version() -> None:
 
 def store_follows(edges: Iterable[tuple[int, int]], source: str = "twitter") -> int:
     """Insert ``(follower_id, followee_id)`` edges not stored yet; returns how many were new (and bumps if any)."""
-    rows = ((int(follower), int(followee), source) for follower, followee in edges)
+    rows = [(int(follower), int(followee), source) for follower, followee in edges]
     new = _insert_ignore("follows", FOLLOW_COLUMNS, rows)
     if new:
-        bump_graph_version()
+        bump_graph_version([(follower, followee, True) for follower, followee, _ in rows])
     return new
 
 
@@ -94,7 +124,8 @@ def replace_follows(node: int, direction: str, current: Iterable[int]) -> None:
     rows = [(node, other_id, "twitter") if following else (other_id, node, "twitter") for other_id in added]
     new = _insert_ignore("follows", FOLLOW_COLUMNS, rows)
     if gone or new:
-        bump_graph_version()
+        removed = [(node, other_id, False) if following else (other_id, node, False) for other_id in gone]
+        bump_graph_version(removed + [(follower, followee, True) for follower, followee, _ in rows])
 
 
 def store_graph_accounts(rows: Iterable[tuple[int, str | None]]) -> None:
@@ -212,14 +243,28 @@ class GraphCache:
 
     def __init__(self):
         self._graph: nx.DiGraph | None = None
+        self.loads = self.replays = 0  # how often it loaded everything / caught up from the change log
 
     def get(self) -> nx.DiGraph:
-        """The graph, loaded on first use and again whenever ``graph_version()`` moved."""
-        if self._graph is not None and self._graph.graph["version"] == graph_version():
-            return self._graph
+        """The graph, loaded on first use, then brought up to the stored version by replaying the logged changes."""
+        if self._graph is not None:
+            version = graph_version()
+            if self._graph.graph["version"] == version:
+                return self._graph
+            changes = graph_changes(self._graph.graph["version"], version)
+            if changes is not None:
+                for follower, followee, added in changes:
+                    if added:
+                        self._graph.add_edge(follower, followee)
+                    elif self._graph.has_edge(follower, followee):
+                        self._graph.remove_edge(follower, followee)
+                self._graph.graph["version"] = version
+                self.replays += 1
+                return self._graph
         # Drop the old copy before building the new one: two full graphs would not fit a worker's memory budget.
         self._graph = None
         self._graph = load_graph()
+        self.loads += 1
         return self._graph
 
 

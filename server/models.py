@@ -276,6 +276,21 @@ class GraphState(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class GraphChange(db.Model):
+    """The edges one version of the graph added or removed, so a worker's copy can catch up without a full reload.
+
+    A row without edge ids marks a change too big or too vague to replay (an import, a deletion): workers reload.
+    """
+
+    __tablename__ = "graph_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(index=True)
+    follower_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    followee_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    added: Mapped[bool] = mapped_column(default=True)
+
+
 class Recommendation(db.Model):
     """One recommendation result for an account: friends, big accounts and hashtags, each scored with reasons.
 

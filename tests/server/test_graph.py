@@ -18,11 +18,11 @@ import sqlalchemy as sa
 from config import TestConfig, database_url
 from server import create_app, graph
 from server.extensions import db
-from server.models import Account, Follow, GraphHashtag
+from server.models import Account, Follow, GraphChange, GraphHashtag
 from tests.server.fixtures_app import migrate
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-GRAPH_TABLES = ("follows", "graph_accounts", "graph_hashtags", "graph_state", "accounts")
+GRAPH_TABLES = ("follows", "graph_accounts", "graph_hashtags", "graph_state", "graph_changes", "accounts")
 
 
 def postgres_answers() -> bool:
@@ -181,31 +181,52 @@ def test_load_graph_reads_committed_edges_only(graph_app):
     db.session.rollback()
 
 
-def test_graph_cache_reloads_after_a_version_bump_only(graph_app, monkeypatch):
-    loads, load_graph = [], graph.load_graph
+def test_graph_cache_replays_logged_changes_instead_of_reloading(graph_app):
+    graph.store_follows([(1, 2), (2, 3), (3, 1)])
+    db.session.commit()
+    cache = graph.GraphCache()
+    first = cache.get()
+    assert cache.get() is first and cache.loads == 1
+    assert graph.store_follows([(1, 2)]) == 0  # nothing new: no bump, nothing to replay
+    db.session.commit()
+    assert cache.get() is first and (cache.loads, cache.replays) == (1, 0)
 
-    def counting_load():
-        loads.append(1)
-        return load_graph()
+    graph.store_follows([(4, 1), (1, 2)])  # a page of a walk: one new edge, one known
+    db.session.commit()
+    graph.replace_follows(1, "following", [3, 5])  # a complete walk: 1 unfollowed 2, followed 3 and 5
+    db.session.commit()
+    replayed = cache.get()
+    assert replayed is first and (cache.loads, cache.replays) == (1, 1)
+    assert set(replayed.edges) == set(graph.load_graph().edges) == {(2, 3), (3, 1), (4, 1), (1, 3), (1, 5)}
+    assert replayed.graph["version"] == graph.graph_version()
 
-    monkeypatch.setattr(graph, "load_graph", counting_load)
+
+def test_graph_cache_reloads_after_a_change_it_cannot_replay(graph_app):
     graph.store_follows([(1, 2)])
     db.session.commit()
     cache = graph.GraphCache()
     first = cache.get()
-    assert cache.get() is first
-    assert graph.store_follows([(1, 2)]) == 0  # nothing new: no bump
-    db.session.commit()
-    assert cache.get() is first
-    assert len(loads) == 1
-
-    graph.store_follows([(2, 3)])
+    graph.bump_graph_version()  # no edges listed (an import, a deletion): a marker
+    db.session.execute(sa.delete(Follow).where(Follow.follower_id == 1))
     db.session.commit()
     second = cache.get()
-    assert second is not first
-    assert set(second.edges) == {(1, 2), (2, 3)}
-    assert cache.get() is second
-    assert len(loads) == 2
+    assert second is not first and cache.loads == 2
+    assert set(second.edges) == set()
+
+    graph.bump_graph_version([(7, 8, True)] * (graph.CHANGE_LOG_MAX + 1))  # too big to log edge by edge
+    db.session.commit()
+    assert cache.get() is not second and cache.loads == 3
+
+
+def test_graph_cache_reloads_when_the_change_log_was_pruned(graph_app, monkeypatch):
+    graph.store_follows([(1, 2)])
+    db.session.commit()
+    cache = graph.GraphCache()
+    cache.get()
+    graph.store_follows([(2, 1)])
+    db.session.execute(sa.delete(GraphChange))  # as if the versions it missed were pruned
+    db.session.commit()
+    assert set(cache.get().edges) == {(1, 2), (2, 1)} and cache.loads == 2
 
 
 def test_build_graph_matches_add_edges_from():

@@ -1,4 +1,4 @@
-"""consent, bot state, handled mentions, admin runs
+"""consent, bot state, handled mentions, admin runs, graph changes
 
 Revision ID: 1df6fb9cbbe9
 Revises: 55b560efa487
@@ -17,6 +17,17 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        "graph_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("follower_id", sa.BigInteger(), nullable=True),
+        sa.Column("followee_id", sa.BigInteger(), nullable=True),
+        sa.Column("added", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("graph_changes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_graph_changes_version"), ["version"], unique=False)
     op.create_table(
         "admin_runs",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -68,6 +79,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("graph_changes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_graph_changes_version"))
+    op.drop_table("graph_changes")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_constraint("fk_jobs_run_id", type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_jobs_run_id"))
