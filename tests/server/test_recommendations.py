@@ -18,7 +18,7 @@ from flask import current_app
 from ml.labels import LABELS
 from ml.mood import STATUSES
 from ml.recommend import recommend_friends
-from server import graph, jobs, recommendations, twitter
+from server import graph, jobs, privacy, recommendations, twitter
 from server.extensions import db
 from server.models import (
     Account,
@@ -52,6 +52,7 @@ def cache():
 
 
 def start(username: str, client: str = "test-client") -> Job:
+    privacy.grant_consent(username, "mention")
     job, created = jobs.request_job(username, client, "recommendations")
     assert created
     return job
@@ -341,8 +342,28 @@ def test_no_response_shows_another_accounts_mood_or_numbers(ctx, client, classif
         analysis = db.session.scalar(sa.select(Analysis).where(Analysis.account_id == account.id))
         secrets |= {analysis.confidence, analysis.positivity, analysis.negativity, analysis.emotional_weight}
         secrets |= set(analysis.breakdown.values())
+    shown = set(numbers_in(bodies))
     for number in secrets:
-        assert str(number) not in text and str(round(number, 6)) not in text and f"{number:.4f}" not in text
+        assert number not in shown and round(number, 6) not in shown
+    for item in finished_lists(bodies[2]["recommendation"]):
+        assert set(item) in ({"id", "username", "score", "reason"}, {"tag", "score", "reason"})
+
+
+def numbers_in(value, key=None):
+    """Every number in a JSON body, except a job's own phase timings (seconds, nobody's mood)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k != "timings":
+                yield from numbers_in(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            yield from numbers_in(v, key)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield value
+
+
+def finished_lists(recommendation: dict) -> list[dict]:
+    return recommendation["friends"] + recommendation["big_accounts"] + recommendation["hashtags"]
 
 
 # -- the gateway and the job lifecycle ---------------------------------------------------------------------
