@@ -50,9 +50,20 @@ def database_url(value: str | None) -> str:
     return value
 
 
-def celery_settings(broker_url: str, queue: str) -> dict:
+def beat_schedule(bot_poll_seconds: float, reanalyse_interval: float, reanalyse_days: float) -> dict:
+    """Celery beat's periodic tasks: poll the bot's mentions, re-analyse stale accounts, drop old tweet text."""
+    schedule = {
+        "poll-mentions": {"task": "mood.poll_mentions", "schedule": bot_poll_seconds},
+        "drop-old-tweet-text": {"task": "mood.drop_old_tweet_text", "schedule": 86400.0},
+    }
+    if reanalyse_days > 0:  # 0 turns the periodic re-analysis off
+        schedule["reanalyse-stale"] = {"task": "mood.reanalyse_stale", "schedule": reanalyse_interval}
+    return schedule
+
+
+def celery_settings(broker_url: str, queue: str, schedule: dict | None = None) -> dict:
     """Celery's settings (``app.config["CELERY"]``): job state lives in SQL, so no result backend."""
-    return {
+    settings = {
         "broker_url": broker_url,
         "task_default_queue": queue,
         "task_ignore_result": True,
@@ -61,8 +72,17 @@ def celery_settings(broker_url: str, queue: str) -> dict:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
-        "include": ["tasks.analysis", "tasks.recommend"],
+        "include": ["tasks.analysis", "tasks.recommend", "tasks.privacy", "tasks.admin", "tasks.bot"],
+        "beat_schedule": schedule or {},
+        # Beat remembers when each entry last ran here, not in the working directory it was started from.
+        "beat_schedule_filename": str(INSTANCE_DIR / "celerybeat-schedule"),
     }
+    if broker_url.startswith(("redis://", "rediss://")):
+        # Redis re-delivers a message not acknowledged within the visibility timeout (default 1 hour), which
+        # includes one waiting for its countdown: admin re-analysis chunks wait hours. A killed worker's job does
+        # not need that re-delivery, the lease-based recovery re-sends it.
+        settings["broker_transport_options"] = {"visibility_timeout": 86400}
+    return settings
 
 
 class Config:
@@ -74,7 +94,14 @@ class Config:
     # The job queue: BROKER_URL if set, else Redis, else kombu's SQL transport on a SQLite file (no server).
     BROKER_URL = os.environ.get("BROKER_URL") or REDIS_URL or f"sqla+sqlite:///{INSTANCE_DIR / 'broker.db'}"
     CELERY_QUEUE = os.environ.get("CELERY_QUEUE") or "mood"
-    CELERY = celery_settings(BROKER_URL, CELERY_QUEUE)
+    # Periodic tasks (run by `celery -A tasks.worker beat`): seconds between mention polls; re-analysis of
+    # consented accounts whose latest analysis is older than ADMIN_REANALYSE_DAYS (0: off), every INTERVAL seconds.
+    BOT_POLL_SECONDS = as_float(os.environ.get("BOT_POLL_SECONDS"), 60.0)
+    ADMIN_REANALYSE_DAYS = as_float(os.environ.get("ADMIN_REANALYSE_DAYS"), 7.0)
+    ADMIN_REANALYSE_INTERVAL = as_float(os.environ.get("ADMIN_REANALYSE_INTERVAL"), 86400.0)
+    CELERY = celery_settings(
+        BROKER_URL, CELERY_QUEUE, beat_schedule(BOT_POLL_SECONDS, ADMIN_REANALYSE_INTERVAL, ADMIN_REANALYSE_DAYS)
+    )
     # A worker renews a job's lease at every step; a job whose lease ran out was orphaned by a dead worker.
     JOB_LEASE_SECONDS = as_int(os.environ.get("JOB_LEASE_SECONDS"), 120)
     # Retries after Twitter 5xx answers and timeouts: base * 2**n seconds, at most TWITTER_BACKOFF_MAX.
@@ -88,10 +115,33 @@ class Config:
     TWITTER_TIMEOUT = as_float(os.environ.get("TWITTER_TIMEOUT"), 10.0)
     TWEET_LIMIT = as_int(os.environ.get("TWEET_LIMIT"), 3200)
 
+    # The bot (mood.poll_mentions): off unless all four user-context (OAuth 1.0a) credentials are set.
+    BOT_USERNAME = os.environ.get("BOT_USERNAME") or None
+    TWITTER_CONSUMER_KEY = os.environ.get("TWITTER_CONSUMER_KEY") or None
+    TWITTER_CONSUMER_SECRET = os.environ.get("TWITTER_CONSUMER_SECRET") or None
+    TWITTER_ACCESS_TOKEN = os.environ.get("TWITTER_ACCESS_TOKEN") or None
+    TWITTER_ACCESS_TOKEN_SECRET = os.environ.get("TWITTER_ACCESS_TOKEN_SECRET") or None
+    # Seconds the bot holds a mention between taking it and storing its reply; then another poll may take over.
+    BOT_LEASE_SECONDS = as_int(os.environ.get("BOT_LEASE_SECONDS"), 120)
+    BOT_CLIENT_ID = os.environ.get("BOT_CLIENT_ID") or "bot"  # the client id the bot's jobs are requested under
+    # Private result links (/r/<token>): signed with SECRET_KEY, valid RESULT_LINK_MAX_AGE seconds.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    RESULT_LINK_MAX_AGE = as_int(os.environ.get("RESULT_LINK_MAX_AGE"), 7 * 24 * 3600)
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+
     # HTTP API.
     API_KEYS = as_list(os.environ.get("API_KEYS"))
+    # Admin routes (/api/v1/admin, Authorization: Bearer <token>); unset: they answer 503 admin_disabled.
+    ADMIN_TOKEN = os.environ.get("ADMIN_TOKEN") or None
+    # A re-analysis run enqueues ADMIN_CHUNK_SIZE accounts every ADMIN_CHUNK_SECONDS (one rate-limit window).
+    ADMIN_CHUNK_SIZE = as_int(os.environ.get("ADMIN_CHUNK_SIZE"), 50)
+    ADMIN_CHUNK_SECONDS = as_float(os.environ.get("ADMIN_CHUNK_SECONDS"), 900.0)
     CORS_ORIGINS = as_list(os.environ.get("CORS_ORIGINS"))
     MAX_CONTENT_LENGTH = as_int(os.environ.get("MAX_CONTENT_LENGTH"), 16 * 1024)
+
+    # Privacy: analyse only accounts that opted in; blank stored tweet text after this many days (0: keep).
+    REQUIRE_CONSENT = as_bool(os.environ.get("REQUIRE_CONSENT"), True)
+    TWEET_RETENTION_DAYS = as_float(os.environ.get("TWEET_RETENTION_DAYS"), 90.0)
 
     # Classifier.
     MODEL_DIR = Path(os.environ.get("MODEL_DIR") or ROOT / "model")
@@ -119,3 +169,5 @@ class TestConfig(Config):
     API_KEYS = ["test-key", "other-test-key"]
     TWITTER_BEARER_TOKEN = "local-demo-token"
     CORS_ORIGINS = ["http://frontend.test"]
+    SECRET_KEY = "test-secret-key"
+    PUBLIC_BASE_URL = "https://mood.test"

@@ -27,7 +27,7 @@ def _ensure_sqlite_directory(url: str) -> None:
 def create_app(config_class: type = Config, settings: Mapping | None = None) -> Flask:
     """Build the app from a config class, then ``settings`` on top (tests, the demo); bind every extension."""
     # Imported here, not at the top: submodules import ``server.*`` themselves, and this keeps that free of cycles.
-    from server import api, cli, errors, extensions, models  # noqa: F401  (models: register the tables)
+    from server import admin, api, cli, errors, extensions, links, models  # noqa: F401  (models: register the tables)
 
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class)
@@ -54,13 +54,16 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
         )
     extensions.celery_init_app(app)
     extensions.twitter_init_app(app)
+    extensions.bot_init_app(app)
     with app.app_context():
         extensions.init_sqlite(app)
 
     errors.register_error_handlers(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.legacy)
+    app.register_blueprint(links.bp)
     cli.register(app)
+    admin.register(app)
     if not app.config["API_KEYS"]:
         logger.warning("API_KEYS is empty: every API request will be refused with 401")
     return app

@@ -26,6 +26,7 @@ from ml.scoring import KINDS, ScoredTweet, ScoringConfig
 from server import jobs
 from server.extensions import db
 from server.models import Account, Analysis, Job, Tweet, TweetEmotion, TweetHashtag, insert_ignore, upsert, utcnow
+from server.privacy import ConsentRequired, require_consent
 from server.twitter import (
     RateLimited,
     TimelineTweet,
@@ -263,6 +264,7 @@ def analyse_tweets(
 
 def analyse(job: Job, client: tweepy.Client, load_classifier: Callable, timer: PhaseTimer) -> Analysis:
     """Run every step for a claimed analysis job; the analysis and the job's success are one commit."""
+    require_consent(job.username, current_app.config["REQUIRE_CONSENT"])  # it may have been withdrawn since
     with timer.phase("fetch"):
         user = lookup_user(client, job.username)
     with timer.phase("persist"):
@@ -313,6 +315,10 @@ def run_steps(job_id: str, task_id: str, steps: Callable[[Job, PhaseTimer], obje
         db.session.rollback()
         logger.warning("job %s was taken over by another delivery; %s stops", job_id, task_id)
         return None
+    except ConsentRequired as error:
+        db.session.rollback()
+        if jobs.holds(job):
+            jobs.finish_failed(job, error.code, str(error))
     except TwitterUnavailable as error:
         db.session.rollback()
         if jobs.holds(job):

@@ -13,12 +13,12 @@ import hmac
 import sqlalchemy as sa
 from flask import Blueprint, current_app, g, request, url_for
 
-from server import jobs
+from server import jobs, privacy
 from server.errors import ApiError
 from server.extensions import db
-from server.models import Account, Analysis, Job, Recommendation, utcnow
+from server.models import Account, Analysis, Consent, Job, Recommendation, utcnow
 from server.openapi import openapi_document
-from server.serialize import analysis_dict, job_dict, matching_dict, recommendation_dict
+from server.serialize import analysis_dict, consent_dict, job_dict, matching_dict, recommendation_dict
 from server.validation import json_object, validate_username
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -64,6 +64,7 @@ def authenticate():
 def _start(username: str, kind: str = "analysis"):
     """Start (or join) the job of this kind for ``username``: 202 with the job and its ``Location``."""
     username = validate_username(username)
+    _require_consent(username)
     job, created = jobs.request_job(username, g.client_id, kind)
     if created:
         try:
@@ -73,6 +74,12 @@ def _start(username: str, kind: str = "analysis"):
             raise ApiError(503, "queue_unavailable", message) from error
     location = url_for("api.get_job", job_id=job.id)
     return {"job": job_dict(job)}, 202, {"Location": location}
+
+
+def _require_consent(username: str) -> None:
+    """403 ``consent_required`` while ``REQUIRE_CONSENT`` is on and the account has not opted in."""
+    if current_app.config["REQUIRE_CONSENT"] and not privacy.has_consent(username):
+        raise ApiError(403, "consent_required", privacy.CONSENT_HOWTO.format(username=username))
 
 
 def _body_username() -> object:
@@ -225,9 +232,57 @@ def set_matching(username: str):
     opt_in = json_object().get("opt_in")
     if not isinstance(opt_in, bool):
         raise ApiError(400, "invalid_opt_in", "The body needs a boolean 'opt_in', e.g. {\"opt_in\": true}.")
+    if opt_in:  # opting out needs no consent: it only ever reduces what is done with the account
+        _require_consent(account.username)
     account.match_opt_in, account.match_opt_in_at = opt_in, utcnow()
     db.session.commit()
     return {"matching": matching_dict(account)}
+
+
+def _consent_account(username: str) -> str:
+    """The lower-cased username when this client may manage the account's consent and data; 404 otherwise."""
+    key = validate_username(username).lower()
+    consent = db.session.get(Consent, key)
+    declared = consent is not None and consent.source == "sign_in" and consent.client_id == g.client_id
+    if not (_visible(key) or declared):
+        raise ApiError(404, "account_not_found", f"No account @{username} known to this client.")
+    return key
+
+
+@bp.put("/accounts/<username>/consent")
+def give_consent(username: str):
+    """Record that the person signed in as the account on the client's side agrees to be analysed."""
+    username = validate_username(username)
+    if json_object().get("signed_in") is not True:
+        message = 'Consent needs the account\'s own sign-in: {"signed_in": true}.'
+        raise ApiError(400, "invalid_signed_in", message)
+    privacy.grant_consent(username, "sign_in", client_id=g.client_id)
+    jobs.grant_access(g.client_id, username.lower())
+    db.session.commit()
+    return {"consent": consent_dict(username, privacy.find_consent(username))}
+
+
+@bp.get("/accounts/<username>/consent")
+def get_consent(username: str):
+    """Whether the account agreed to be analysed, how and when."""
+    _consent_account(username)
+    return {"consent": consent_dict(username, privacy.find_consent(username))}
+
+
+@bp.delete("/accounts/<username>/consent")
+def withdraw_consent(username: str):
+    """Withdraw the account's consent (and its matching opt-in); its data stays until deleted."""
+    _consent_account(username)
+    privacy.revoke_consent(username)
+    db.session.commit()
+    return {"consent": consent_dict(username, None)}
+
+
+@bp.delete("/accounts/<username>")
+def delete_account(username: str):
+    """Delete every row about the account ("forget me"); the number of rows removed per table."""
+    _consent_account(username)
+    return {"username": username, "deleted": privacy.forget_account(username)}
 
 
 @bp.get("/health")

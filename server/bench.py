@@ -26,7 +26,7 @@ GOAL_SECONDS = 10.0
 
 def run_once(directory: Path, username: str, warmup: str) -> dict:
     """One fresh stack: warm up on ``warmup``, then time ``username``."""
-    stack = DemoStack(directory, web_port=0, twitter_port=0).start()
+    stack = DemoStack(directory, web_port=0, twitter_port=0, accounts=(warmup, username)).start()
     try:
         warm_job, warm_seconds = stack.analyse(warmup)
         job, seconds = stack.analyse(username)

@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import requests
@@ -68,6 +69,16 @@ def import_demo_graph() -> str:
     return f"follower graph: {stats.edges_read} edges ({stats.edges_new} new), {len(users)} accounts"
 
 
+def grant_demo_consent(usernames: Iterable[str]) -> None:
+    """Record ``source="demo"`` consent for the demo accounts (idempotent): the demo analyses only those."""
+    from server.extensions import db
+    from server.privacy import grant_consent
+
+    for username in usernames:
+        grant_consent(username, "demo")
+    db.session.commit()
+
+
 class DemoStack:
     """The local Twitter API (in this process), a migrated database, a worker and a web server (children)."""
 
@@ -78,9 +89,11 @@ class DemoStack:
         twitter_port: int = 8123,
         env: dict | None = None,
         graph: bool = True,
+        accounts: Iterable[str] = DEMO_ACCOUNTS,
     ):
         self.directory = directory
         self.graph = graph
+        self.accounts = tuple(accounts)  # the demo accounts it analyses: they get consent at startup
         self.graph_summary = "not stored (--no-graph)"
         self.web_port = free_port(web_port)
         self.twitter_port = free_port(twitter_port)
@@ -138,6 +151,7 @@ class DemoStack:
         )
         with app.app_context():
             upgrade()
+            grant_demo_consent(self.accounts)
             if self.graph:
                 self.graph_summary = import_demo_graph()
             db.engine.dispose()
@@ -234,6 +248,9 @@ mood-analytics demo is running (Ctrl-C stops it)
   Graph      {stack.graph_summary}
   Logs       {stack.directory}/worker.log, {stack.directory}/web.log
 
+The demo accounts agreed to be analysed; another account answers 403 consent_required until it agrees:
+  curl -s -X PUT {url}/api/v1/accounts/<username>/consent -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\
+       -d '{{"signed_in": true}}'
 Analyse a demo account (answers 202 with the job and its Location):
   curl -s -X POST {url}/api/v1/analyses -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\
        -d '{{"username": "sunny_sam"}}'
@@ -293,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
-    stack = DemoStack(args.directory, args.port, args.twitter_port, graph=not args.no_graph)
+    accounts = DEMO_ACCOUNTS + ((args.smoke,) if args.smoke and args.smoke.lower() not in DEMO_ACCOUNTS else ())
+    stack = DemoStack(args.directory, args.port, args.twitter_port, graph=not args.no_graph, accounts=accounts)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the children on SIGTERM too
     try:
         print("starting the local Twitter API, a worker and the web server...", flush=True)

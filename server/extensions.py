@@ -10,7 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
-from server.twitter import build_client
+from server.twitter import build_client, build_user_client
 
 
 class Base(DeclarativeBase):
@@ -62,3 +62,8 @@ def celery_init_app(app: Flask) -> Celery:
 def twitter_init_app(app: Flask) -> None:
     """Build the one tweepy client from config; code that talks to Twitter gets it from here."""
     app.extensions["twitter"] = build_client(app.config)
+
+
+def bot_init_app(app: Flask) -> None:
+    """Build the bot's user-context client from config (None: no credentials, the bot is off)."""
+    app.extensions["bot_twitter"] = build_user_client(app.config)

@@ -89,11 +89,17 @@ def request_analysis(username: str, client_id: str) -> tuple[Job, bool]:
     return request_job(username, client_id, "analysis")
 
 
-def enqueue(job: Job) -> None:
-    """Send the job's task message; call after the job row is committed. Fails the job if the broker is down."""
+def enqueue(job: Job, countdown: float | None = None) -> None:
+    """Send the job's task message (due in ``countdown`` s) after the commit; fails the job if the broker is down."""
     celery = current_app.extensions["celery"]
+    options = {}
+    if countdown:
+        # A delayed job is not orphaned while it waits: its lease starts when its message becomes due.
+        job.lease_until = utcnow() + timedelta(seconds=countdown) + _lease()
+        db.session.commit()
+        options["countdown"] = countdown
     try:
-        celery.send_task(TASKS[job.kind], args=[job.id], task_id=job.task_id)
+        celery.send_task(TASKS[job.kind], args=[job.id], task_id=job.task_id, **options)
     except Exception as error:  # kombu raises OperationalError, redis ConnectionError, sqlite errors...
         logger.exception("could not enqueue job %s", job.id)
         finish_failed(job, "queue_unavailable", "The job queue is unavailable; please try again later.")

@@ -19,6 +19,7 @@ JOB_ERRORS = [
     "twitter_unavailable",
     "queue_unavailable",
     "job_timeout",
+    "consent_required",
     "internal_error",
 ]
 _ref = {"$ref": "#/components/schemas/Error"}
@@ -217,6 +218,19 @@ SCHEMAS["Matching"] = {
         "opt_in_at": {"type": ["string", "null"], "format": "date-time", "description": "when it was last set"},
     },
 }
+SCHEMAS["Consent"] = {
+    "type": "object",
+    "properties": {
+        "username": USERNAME,
+        "given": {"type": "boolean", "description": "whether the account agreed to be analysed"},
+        "source": {"type": ["string", "null"], "enum": ["mention", "sign_in", "demo", None]},
+        "granted_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+CONSENT = _json(
+    "The account's consent", {"type": "object", "properties": {"consent": {"$ref": "#/components/schemas/Consent"}}}
+)
+NOT_MANAGED = _error("Account not requested by this client, nor its sign-in declared by it")
 RECOMMENDATION = _json(
     "The recommendation",
     {"type": "object", "properties": {"recommendation": {"$ref": "#/components/schemas/Recommendation"}}},
@@ -235,6 +249,7 @@ USERNAME_BODY = {
 START_ERRORS = {
     "400": _error("Invalid username or malformed body"),
     **AUTH_ERRORS,
+    "403": _error("consent_required: the account has not agreed to be analysed (see PUT /accounts/{username}/consent)"),
     "413": _error("Body too large"),
     "415": _error("Body is not JSON"),
     "503": _error("Job queue unavailable"),
@@ -314,10 +329,70 @@ PATHS = {
                 "200": MATCHING,
                 "400": _error("Invalid username, or opt_in not a boolean"),
                 **AUTH_ERRORS,
+                "403": _error("consent_required: opting in needs the account's consent to be analysed"),
                 "404": _error("Account not stored yet (or not requested by this client)"),
                 "415": _error("Body is not JSON"),
             },
         },
+    },
+    "/accounts/{username}/consent": {
+        "put": {
+            "summary": "Record the account's consent to be analysed, on its sign-in at this client",
+            "description": "The client declares that the person signed in as this account on its side. Also lets "
+            "the client read the account's results. Idempotent.",
+            "parameters": [USERNAME_PARAM],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["signed_in"],
+                            "properties": {"signed_in": {"const": True}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": CONSENT,
+                "400": _error("Invalid username, or signed_in not true"),
+                **AUTH_ERRORS,
+                "415": _error("Body is not JSON"),
+            },
+        },
+        "get": {
+            "summary": "Whether the account agreed to be analysed, how and when",
+            "parameters": [USERNAME_PARAM],
+            "responses": {"200": CONSENT, "400": _error("Invalid username"), **AUTH_ERRORS, "404": NOT_MANAGED},
+        },
+        "delete": {
+            "summary": "Withdraw the consent (and the matching opt-in); stored data stays until deleted",
+            "parameters": [USERNAME_PARAM],
+            "responses": {"200": CONSENT, "400": _error("Invalid username"), **AUTH_ERRORS, "404": NOT_MANAGED},
+        },
+    },
+    "/accounts/{username}": {
+        "delete": {
+            "summary": "Delete every row about the account (forget me)",
+            "description": "Its tweets, emotions, analyses, recommendations, jobs, grants, consent, handled "
+            "mentions, follow edges and graph rows, and its place in other accounts' recommendation lists.",
+            "parameters": [USERNAME_PARAM],
+            "responses": {
+                "200": _json(
+                    "Rows removed per table",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "username": USERNAME,
+                            "deleted": {"type": "object", "additionalProperties": {"type": "integer"}},
+                        },
+                    },
+                ),
+                "400": _error("Invalid username"),
+                **AUTH_ERRORS,
+                "404": NOT_MANAGED,
+            },
+        }
     },
     "/jobs/{job_id}": {
         "get": {

@@ -28,6 +28,7 @@ import networkx as nx
 import numpy as np
 import sqlalchemy as sa
 import tweepy
+from flask import current_app
 
 from ml.labels import LABELS
 from ml.recommend import (
@@ -54,6 +55,7 @@ from server.models import (
     TweetHashtag,
     insert_ignore,
 )
+from server.privacy import require_consent
 from server.twitter import FOLLOW_DIRECTIONS, TwitterRejected, iter_follows, lookup_user
 
 logger = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ def recommend(
     job: Job, client: tweepy.Client, load_classifier: Callable, get_graph: Callable[[], nx.DiGraph], timer: PhaseTimer
 ) -> Recommendation:
     """Run every step for a claimed recommendation job; the result and the job's success are one commit."""
+    require_consent(job.username, current_app.config["REQUIRE_CONSENT"])  # it may have been withdrawn since
     with timer.phase("fetch"):
         user = lookup_user(client, job.username)
     with timer.phase("persist"):

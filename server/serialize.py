@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import url_for
 
-from server.models import Account, Analysis, Job, Recommendation
+from server.models import Account, Analysis, Consent, Job, Recommendation
 
 
 def _time(value: datetime | None) -> str | None:
@@ -106,3 +106,13 @@ def recommendation_dict(recommendation: Recommendation) -> dict:
 def matching_dict(account: Account) -> dict:
     """Whether the account agreed to be suggested to others as a friend, and when it last said so."""
     return {"username": account.username, "opt_in": account.match_opt_in, "opt_in_at": _time(account.match_opt_in_at)}
+
+
+def consent_dict(username: str, consent: Consent | None) -> dict:
+    """Whether the account agreed to be analysed, how (``mention``, ``sign_in``, ``demo``) and when."""
+    return {
+        "username": username,
+        "given": consent is not None,
+        "source": consent.source if consent is not None else None,
+        "granted_at": _time(consent.granted_at) if consent is not None else None,
+    }

@@ -8,22 +8,63 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from config import TestConfig, celery_settings
 from server import create_app
 from server.extensions import db
+from server.privacy import grant_consent
 from server.twitter_local import DEMO_BEARER_TOKEN, start_local_api
 
 DEMO_WORLD = Path(__file__).resolve().parents[2] / "server" / "twitter_local" / "demo_world"
 TEST_KEY, OTHER_KEY = TestConfig.API_KEYS
 AUTH = {"X-API-Key": TEST_KEY}
 _user_ids = itertools.count(random.randrange(10**12, 10**13, 10**6))
+USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
+# Requests that need the account's consent (REQUIRE_CONSENT is on in TestConfig, as in production).
+CONSENT_ROUTES = (
+    ("POST", re.compile(r"/api/v1/(?:analyses|recommendations)")),
+    ("GET", re.compile(r"/(?:start_analysis|recommend_friends)/(?P<username>[^/?]+)")),
+    ("PUT", re.compile(r"/api/v1/accounts/(?P<username>[^/?]+)/matching")),
+)
+
+
+class ConsentingClient(FlaskClient):
+    """A test client that records the account's consent (as a mention of the bot would) before it starts a job.
+
+    The tests of everything but consent itself then read as before; ``tests/server/test_privacy.py`` uses a plain
+    ``FlaskClient`` to see the 403s.
+    """
+
+    def open(self, *args, **kwargs):
+        """Grant consent for the username a job-starting request names, then send the request."""
+        username = _consenting_username(args[0] if args else None, kwargs)
+        if username is not None:
+            with self.application.app_context():
+                grant_consent(username, "mention")
+                db.session.commit()
+        return super().open(*args, **kwargs)
+
+
+def _consenting_username(path: object, kwargs: dict) -> str | None:
+    if not isinstance(path, str):
+        return None
+    method = kwargs.get("method", "GET").upper()
+    for route_method, pattern in CONSENT_ROUTES:
+        match = pattern.fullmatch(path.split("?")[0])
+        if match is None or method != route_method:
+            continue
+        body = kwargs.get("json")
+        username = match.groupdict().get("username") or (body.get("username") if isinstance(body, dict) else None)
+        return username if isinstance(username, str) and USERNAME.fullmatch(username) else None
+    return None
 
 
 def app_settings(database_uri: str, broker_url: str, twitter_url: str | None, **extra) -> dict:
@@ -81,6 +122,7 @@ def app(tmp_path, migrated_sqlite, local_twitter):
     shutil.copy(migrated_sqlite, database)
     settings = app_settings(f"sqlite:///{database}", f"sqla+sqlite:///{tmp_path / 'broker.db'}", local_twitter.url)
     app = create_app(TestConfig, settings)
+    app.test_client_class = ConsentingClient
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -10,7 +10,7 @@ from flask import current_app
 
 from ml.labels import LABELS
 from ml.mood import STATUSES
-from server import analysis, jobs
+from server import analysis, jobs, privacy
 from server.extensions import db
 from server.models import Account, Analysis, Job, Tweet, TweetEmotion, TweetHashtag, utcnow
 from tests.server.fixtures_app import new_account
@@ -24,6 +24,7 @@ def ctx(app):
 
 
 def start(username: str) -> Job:
+    privacy.grant_consent(username, "mention")
     job, created = jobs.request_analysis(username, "test-client")
     assert created
     return job

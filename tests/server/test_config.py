@@ -94,3 +94,11 @@ def test_only_config_reads_the_environment():
         if "twitter_local" not in path.parts and re.search(r"os\.environ|os\.getenv|getenv\(", path.read_text())
     ]
     assert offenders == []
+
+
+def test_redis_waits_a_day_before_redelivering_a_delayed_message_other_brokers_get_no_option():
+    # Admin re-analysis chunks wait hours for their countdown; Redis would re-deliver them after an hour.
+    options = config.celery_settings("redis://127.0.0.1:6379/0", "q")["broker_transport_options"]
+    assert options["visibility_timeout"] >= 86400
+    # kombu's SQL transport hands transport options to create_engine, which rejects unknown ones.
+    assert "broker_transport_options" not in config.celery_settings("sqla+sqlite:///broker.db", "q")

@@ -128,6 +128,7 @@ class Stack:
         settings = app_settings(self.database_uri, self.broker_url, self.twitter_url)
         settings["CELERY"]["task_default_queue"] = settings["CELERY_QUEUE"] = self.queue
         self.app = create_app(TestConfig, settings)
+        self.app.test_client_class = fixtures_app.ConsentingClient
         self.client = self.app.test_client()
 
     def env(self, **overrides) -> dict[str, str]:
