@@ -56,10 +56,14 @@ def record_mentions(mentions: list[Mention]) -> None:
 
 
 def _pending() -> list[HandledMention]:
-    """Unanswered rows that no poll holds: never taken (no lease) or interrupted (lease ran out), oldest first."""
+    """Unanswered rows that no poll holds: never taken (no lease) or interrupted (lease ran out), oldest first.
+
+    "forget me" comes after everything else: it deletes its author's rows, and the author's other mentions of
+    the same poll must be answered first.
+    """
     free = sa.or_(HandledMention.lease_until.is_(None), HandledMention.lease_until < utcnow())
     query = sa.select(HandledMention).where(HandledMention.reply_id.is_(None), free)
-    return sorted(db.session.scalars(query), key=lambda row: int(row.mention_id))
+    return sorted(db.session.scalars(query), key=lambda row: (row.command == "forget", int(row.mention_id)))
 
 
 def _take(row: HandledMention) -> bool:
@@ -115,7 +119,7 @@ def act(row: HandledMention, username: str) -> tuple[str | None, str | None]:
         job_id = _start_job(row, username, JOB_KINDS[command])
         return result_url(job_id, username), job_id
     if command == "forget":
-        privacy.forget_account(username)  # commits; deletes this author's handled mentions too
+        privacy.forget_account(username, row.author_id)  # commits; deletes the author's handled mentions too
     elif command == "stop":
         privacy.revoke_consent(username)
         db.session.commit()

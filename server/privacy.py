@@ -140,14 +140,19 @@ def _scrub_recommendations(twitter_id: str) -> int:
     return changed
 
 
-def forget_account(username: str) -> dict[str, int]:
-    """Delete every row about the account and scrub it from others' recommendations; per-table counts. Commits."""
+def forget_account(username: str, twitter_id: str | None = None) -> dict[str, int]:
+    """Delete every row about the account and scrub it from others' recommendations; per-table counts. Commits.
+
+    ``twitter_id`` (the bot knows a mention's author id) reaches rows keyed by id even when the account was
+    never looked up.
+    """
     from server.graph import bump_graph_version  # graph imports networkx; only deletions need it
 
     key = username.lower()
     account = _account(key)
     consent = find_consent(username)
-    twitter_id = account.twitter_id if account is not None else (consent.twitter_id if consent else None)
+    if twitter_id is None:
+        twitter_id = account.twitter_id if account is not None else (consent.twitter_id if consent else None)
     if account is None and twitter_id is not None:
         account = db.session.scalar(sa.select(Account).where(Account.twitter_id == twitter_id))
     counts: dict[str, int] = {}

@@ -208,6 +208,17 @@ def test_forget_me_deletes_everything_and_still_replies_once(bot_app, local_twit
     assert len(replies(local_twitter, bot_user)) == 2
 
 
+def test_forget_me_in_the_same_poll_as_other_mentions_leaves_none_unanswered(bot_app, local_twitter, bot_user):
+    author, forget = mention(local_twitter, bot_user, "forget me")
+    _, help_ = mention(local_twitter, bot_user, "help", author=author)  # newer than the forget, same poll
+    poll(bot_app)
+    assert sorted(replied_to(t) for t in replies(local_twitter, bot_user)) == sorted([forget["id"], help_["id"]])
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(HandledMention).where(HandledMention.author_id == author["id"])) is None
+    poll(bot_app)
+    assert len(replies(local_twitter, bot_user)) == 2
+
+
 def test_the_bot_is_off_without_credentials(app, local_twitter):
     assert app.extensions["bot_twitter"] is None
     with app.app_context():
