@@ -460,6 +460,41 @@ PATHS = {
             },
         }
     },
+    "/admin/reanalyses": {
+        "post": {
+            "summary": "Re-analyse every consented account, or those not analysed for older_than_days (admin)",
+            "description": "Starts one analysis job per account, enqueued in chunks of ADMIN_CHUNK_SIZE every "
+            "ADMIN_CHUNK_SECONDS (under the rate limits); 202 with the run and its Location.",
+            "security": [{"adminToken": []}],
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "object", "properties": {"older_than_days": {"type": ["number", "null"]}}}
+                    }
+                }
+            },
+            "responses": {
+                "202": {"description": "The run: id, total, counts per job state, done, failed usernames"},
+                "400": _error("older_than_days is not a non-negative number"),
+                "401": _error("No admin token"),
+                "403": _error("Wrong admin token"),
+                "503": _error("Admin disabled (no ADMIN_TOKEN) or the queue is unavailable"),
+            },
+        }
+    },
+    "/admin/runs/{run_id}": {
+        "get": {
+            "summary": "Progress of an admin re-analysis run (admin)",
+            "security": [{"adminToken": []}],
+            "parameters": [{"name": "run_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": {"description": "total, counts per job state, done fraction, failed usernames and codes"},
+                "401": _error("No admin token"),
+                "403": _error("Wrong admin token"),
+                "404": _error("No such run"),
+            },
+        }
+    },
     "/health": {"get": {"summary": "Liveness", "security": [], "responses": {"200": {"description": "OK"}}}},
     "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OK"}}}},
 }
@@ -483,6 +518,7 @@ def openapi_document() -> dict:
                 "securitySchemes": {
                     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
                     "bearer": {"type": "http", "scheme": "bearer"},
+                    "adminToken": {"type": "http", "scheme": "bearer", "description": "ADMIN_TOKEN (admin routes)"},
                 },
                 "schemas": SCHEMAS,
             },

@@ -250,3 +250,10 @@ def test_the_periodic_task_starts_a_run_of_stale_accounts(app, sent):
         app.config["ADMIN_REANALYSE_DAYS"] = 0
         assert reanalyse_stale() is None
     assert set(run_jobs(app, run_id)) == {"task_old"}
+
+
+def test_openapi_documents_the_admin_routes(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert {"/admin/reanalyses", "/admin/runs/{run_id}"} <= set(document["paths"])
+    post = document["paths"]["/admin/reanalyses"]["post"]
+    assert post["security"] == [{"adminToken": []}] and {"401", "403"} <= set(post["responses"])
