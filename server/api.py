@@ -78,8 +78,10 @@ def _start(username: str, kind: str = "analysis"):
 
 def _require_consent(username: str) -> None:
     """403 ``consent_required`` while ``REQUIRE_CONSENT`` is on and the account has not opted in."""
-    if current_app.config["REQUIRE_CONSENT"] and not privacy.has_consent(username):
-        raise ApiError(403, "consent_required", privacy.CONSENT_HOWTO.format(username=username))
+    try:
+        privacy.require_consent(username, current_app.config["REQUIRE_CONSENT"])
+    except privacy.ConsentRequired as error:
+        raise ApiError(403, error.code, str(error)) from None
 
 
 def _body_username() -> object:

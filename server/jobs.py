@@ -84,11 +84,6 @@ def request_job(username: str, client_id: str, kind: str = "analysis") -> tuple[
     return job, True
 
 
-def request_analysis(username: str, client_id: str) -> tuple[Job, bool]:
-    """The active analysis job for ``username``, or a new pending one (committed); True when new."""
-    return request_job(username, client_id, "analysis")
-
-
 def enqueue(job: Job, countdown: float | None = None) -> None:
     """Send the job's task message (due in ``countdown`` s) after the commit; fails the job if the broker is down."""
     celery = current_app.extensions["celery"]

@@ -22,15 +22,18 @@ SOFT_TIME_LIMIT, TIME_LIMIT = 600, 660
 RECOVERY_CHECK_MAX = 300  # seconds between orphan checks while jobs are active
 
 
-@shared_task(
-    name=jobs.ANALYSE_TASK,
-    bind=True,
-    acks_late=True,  # safe: run_job is idempotent and resumes where a killed run stopped
-    reject_on_worker_lost=True,
-    soft_time_limit=SOFT_TIME_LIMIT,
-    time_limit=TIME_LIMIT,
-    max_retries=None,  # the job row bounds retries (TWITTER_MAX_RETRIES); rate limits wait for their reset
-)
+# Options of the tasks that run a job (analysis, recommendations).
+JOB_TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,  # safe: run_job is idempotent and resumes where a killed run stopped
+    "reject_on_worker_lost": True,
+    "soft_time_limit": SOFT_TIME_LIMIT,
+    "time_limit": TIME_LIMIT,
+    "max_retries": None,  # the job row bounds retries (TWITTER_MAX_RETRIES); rate limits wait for their reset
+}
+
+
+@shared_task(name=jobs.ANALYSE_TASK, **JOB_TASK_OPTIONS)
 def analyse_account(self, job_id: str) -> None:
     """Run analysis job ``job_id``; re-sent for later when Twitter rate-limits or fails."""
     retry_at = run_job(job_id, self.request.id, current_app.extensions["twitter"], get_classifier)

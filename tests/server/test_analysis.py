@@ -25,7 +25,7 @@ def ctx(app):
 
 def start(username: str) -> Job:
     privacy.grant_consent(username, "mention")
-    job, created = jobs.request_analysis(username, "test-client")
+    job, created = jobs.request_job(username, "test-client", "analysis")
     assert created
     return job
 
