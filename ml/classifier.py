@@ -171,11 +171,14 @@ class ClassificationModel:
         encoded = self.tokenizer_([normalize(t) for t in texts], truncation=True, max_length=self.max_length)[
             "input_ids"
         ]
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        # Longest first: the first batch's freed activation blocks then fit every later one.
+        # Shortest first made each batch a little larger than the freed blocks, and glibc's
+        # heap grew by ~80 MB of peak RSS over a 1,024-tweet call (model card).
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]), reverse=True)
         batches = []
         for start in range(0, len(order), self.batch_size):
             index = order[start : start + self.batch_size]
-            width = len(encoded[index[-1]])
+            width = len(encoded[index[0]])
             ids = torch.full((len(index), width), self.tokenizer_.pad_token_id, dtype=torch.long)
             mask = torch.zeros((len(index), width), dtype=torch.long)
             for row, i in enumerate(index):

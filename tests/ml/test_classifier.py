@@ -135,6 +135,17 @@ def test_order_is_kept_across_length_buckets(classifier):
         assert all(abs(a[k] - b[k]) < 0.05 for k in a)
 
 
+def test_batches_are_padded_to_their_own_length_longest_first(classifier):
+    texts = ["a b c d e f g h", "a", "a b c d", "a b", "a b c d e f", "a b c"]
+    model = ClassificationModel(batch_size=2).load()
+    batches = model.preprocess(texts)
+    widths = [b["input_ids"].shape[1] for b in batches]
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == 3  # longest first (heap reuse)
+    for batch in batches:
+        assert batch["attention_mask"].sum(1).max() == batch["input_ids"].shape[1]  # no padding beyond its longest
+    assert sorted(i for b in batches for i in b["index"]) == list(range(len(texts)))
+
+
 def test_long_text_is_truncated_not_rejected(classifier):
     encoded = classifier.preprocess(["word " * 3000])
     assert encoded[0]["input_ids"].shape[1] == classifier.max_length

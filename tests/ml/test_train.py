@@ -2,11 +2,12 @@ import json
 import random
 
 import pytest
+import torch
 
 import ml.train
 from ml import ClassificationModel
 from ml.labels import LABELS
-from ml.train import MODEL_VERSION, bucketed_batches, main
+from ml.train import MODEL_VERSION, bucketed_batches, main, neutral_f1_at
 
 
 def test_bucketed_batches_cover_every_row_once_and_group_lengths():
@@ -16,6 +17,20 @@ def test_bucketed_batches_cover_every_row_once_and_group_lengths():
     assert sorted(flat) == list(range(1000))
     spread = [max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches]
     assert sum(spread) / len(spread) < 10  # random batches would spread ~50
+
+
+def test_neutral_bias_moves_only_the_neutral_decision():
+    neutral = LABELS.index("neutral")
+    log_probs = torch.full((3, len(LABELS)), -5.0)
+    log_probs[0, neutral], log_probs[0, 1] = -0.5, -0.4  # neutral a close second
+    log_probs[1, neutral], log_probs[1, 1] = -0.1, -3.0  # clearly neutral
+    log_probs[2, neutral], log_probs[2, 3] = -2.0, -0.1  # clearly emotional
+    gold = torch.tensor([True, True, False])
+    assert neutral_f1_at(log_probs, gold, 0.0) == pytest.approx(2 / 3)  # one of two neutral found
+    assert neutral_f1_at(log_probs, gold, 0.2) == 1.0
+    assert neutral_f1_at(log_probs, gold, 2.5) == pytest.approx(0.8)  # too far: the emotional one flips too
+    assert neutral_f1_at(log_probs, gold, -1.0) == pytest.approx(2 / 3)
+    assert neutral_f1_at(log_probs, gold, -3.0) == 0.0
 
 
 def test_smoke_training_writes_a_loadable_model(tmp_path):
@@ -40,6 +55,8 @@ def test_smoke_training_writes_a_loadable_model(tmp_path):
     assert config["id2label"] == {str(i): label for i, label in enumerate(LABELS)}
     log = json.loads((model_dir / "training_log.json").read_text())
     assert log["epochs"][0]["epoch"] == 1
+    assert log["calibration"]["rows"] == 64 and -3 <= log["calibration"]["neutral_bias"] <= 3
+    assert log["calibration"]["f1_after"] >= log["calibration"]["f1_before"]
     (probs,) = ClassificationModel(model_dir, tokenizer_dir).predict(["a tweet"])
     assert set(probs) == set(LABELS)
 
