@@ -89,6 +89,17 @@ def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
         )
 
 
+def pad_batch(encoded: Sequence[Sequence[int]], index: Sequence[int], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids and attention mask for the texts ``index`` of ``encoded``, padded to the longest of them."""
+    width = max(len(encoded[i]) for i in index)
+    ids = torch.full((len(index), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(index), width), dtype=torch.long)
+    for row, i in enumerate(index):
+        ids[row, : len(encoded[i])] = torch.tensor(encoded[i])
+        mask[row, : len(encoded[i])] = 1
+    return ids, mask
+
+
 class ClassificationModel:
     """Emotion classifier over the seven labels in ``model/config.json``.
 
@@ -178,12 +189,7 @@ class ClassificationModel:
         batches = []
         for start in range(0, len(order), self.batch_size):
             index = order[start : start + self.batch_size]
-            width = len(encoded[index[0]])
-            ids = torch.full((len(index), width), self.tokenizer_.pad_token_id, dtype=torch.long)
-            mask = torch.zeros((len(index), width), dtype=torch.long)
-            for row, i in enumerate(index):
-                ids[row, : len(encoded[i])] = torch.tensor(encoded[i])
-                mask[row, : len(encoded[i])] = 1
+            ids, mask = pad_batch(encoded, index, self.tokenizer_.pad_token_id)
             batches.append({"index": index, "input_ids": ids, "attention_mask": mask})
         return batches
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ml.classifier import MAX_LENGTH, MODEL_DIR, TOKENIZER_DIR, ClassificationModel, bf16_is_fast
+from ml.classifier import MAX_LENGTH, MODEL_DIR, TOKENIZER_DIR, ClassificationModel, bf16_is_fast, pad_batch
 from ml.data import DATA_DIR, calibration_rows, read_jsonl, training_rows
 from ml.labels import EMOTIONS, LABELS, NEUTRAL
 from ml.metrics import classification_report, neutral_report, neutral_vs_emotional
@@ -53,16 +53,6 @@ def bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random) ->
     return batches
 
 
-def collate(encoded: list[list[int]], index: list[int], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(encoded[i]) for i in index)
-    ids = torch.full((len(index), width), pad_id, dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    for row, i in enumerate(index):
-        ids[row, : len(encoded[i])] = torch.tensor(encoded[i])
-        mask[row, : len(encoded[i])] = 1
-    return ids, mask
-
-
 def in_training_probs(model, tokenizer, texts: list[str], use_bf16: bool) -> torch.Tensor:
     """Softmax over all labels from the in-memory model, in input order."""
     model.eval()
@@ -70,7 +60,7 @@ def in_training_probs(model, tokenizer, texts: list[str], use_bf16: bool) -> tor
     out = []
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
         for start in range(0, len(texts), 128):
-            ids, mask = collate(encoded, list(range(start, min(start + 128, len(texts)))), tokenizer.pad_token_id)
+            ids, mask = pad_batch(encoded, list(range(start, min(start + 128, len(texts)))), tokenizer.pad_token_id)
             out.append(model(input_ids=ids, attention_mask=mask).logits.float().softmax(-1))
     model.train()
     return torch.cat(out)
@@ -204,7 +194,7 @@ def main(argv: list[str] | None = None) -> dict:
         batches = bucketed_batches(lengths, args.batch_size, rng)
         bar = tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch", mininterval=5)
         for index in bar:
-            ids, mask = collate(encoded, index, tokenizer.pad_token_id)
+            ids, mask = pad_batch(encoded, index, tokenizer.pad_token_id)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
                 logits = model(input_ids=ids, attention_mask=mask).logits
             loss = torch.nn.functional.cross_entropy(logits.float(), targets[index])
