@@ -126,6 +126,16 @@ class _TimeoutAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+def _connect(client: tweepy.Client, config: Mapping) -> tweepy.Client:
+    """Point ``client`` at ``TWITTER_API_BASE`` when set, with the ``TWITTER_TIMEOUT`` on every request."""
+    if config.get("TWITTER_API_BASE"):
+        client.session = HostRewritingSession(config["TWITTER_API_BASE"])
+    adapter = _TimeoutAdapter(float(config.get("TWITTER_TIMEOUT") or 10.0))
+    client.session.mount("https://", adapter)
+    client.session.mount("http://", adapter)
+    return client
+
+
 def build_client(config: Mapping) -> tweepy.Client:
     """The tweepy API v2 client from settings: bearer token, timeout, and ``TWITTER_API_BASE`` when set.
 
@@ -133,12 +143,7 @@ def build_client(config: Mapping) -> tweepy.Client:
     and the task retries at the reset time instead.
     """
     client = tweepy.Client(bearer_token=config.get("TWITTER_BEARER_TOKEN"), wait_on_rate_limit=False)
-    if config.get("TWITTER_API_BASE"):
-        client.session = HostRewritingSession(config["TWITTER_API_BASE"])
-    adapter = _TimeoutAdapter(float(config.get("TWITTER_TIMEOUT") or 10.0))
-    client.session.mount("https://", adapter)
-    client.session.mount("http://", adapter)
-    return client
+    return _connect(client, config)
 
 
 def _translate(error: Exception, what: str) -> TwitterError | None:
@@ -336,12 +341,7 @@ def build_user_client(config: Mapping) -> tweepy.Client | None:
         access_token_secret=config["TWITTER_ACCESS_TOKEN_SECRET"],
         wait_on_rate_limit=False,
     )
-    if config.get("TWITTER_API_BASE"):
-        client.session = HostRewritingSession(config["TWITTER_API_BASE"])
-    adapter = _TimeoutAdapter(float(config.get("TWITTER_TIMEOUT") or 10.0))
-    client.session.mount("https://", adapter)
-    client.session.mount("http://", adapter)
-    return client
+    return _connect(client, config)
 
 
 def bot_user_id(client: tweepy.Client) -> str:
