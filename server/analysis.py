@@ -262,15 +262,21 @@ def analyse_tweets(
     return assess_account(job, account, classifier.version, timer)
 
 
-def analyse(job: Job, client: tweepy.Client, load_classifier: Callable, timer: PhaseTimer) -> Analysis:
-    """Run every step for a claimed analysis job; the analysis and the job's success are one commit."""
-    require_consent(job.username, current_app.config["REQUIRE_CONSENT"])  # it may have been withdrawn since
+def fetch_job_account(job: Job, client: tweepy.Client, timer: PhaseTimer) -> tuple[TwitterUser, Account]:
+    """Re-check consent (it may have been withdrawn since), look the account up and tie it to the job."""
+    require_consent(job.username, current_app.config["REQUIRE_CONSENT"])
     with timer.phase("fetch"):
         user = lookup_user(client, job.username)
     with timer.phase("persist"):
         account = store_account(user)
         job.account_id = account.id
         db.session.commit()
+    return user, account
+
+
+def analyse(job: Job, client: tweepy.Client, load_classifier: Callable, timer: PhaseTimer) -> Analysis:
+    """Run every step for a claimed analysis job; the analysis and the job's success are one commit."""
+    user, account = fetch_job_account(job, client, timer)
     analysis = analyse_tweets(job, account, client, user, load_classifier, timer)
     with timer.phase("persist"):
         jobs.finish_succeeded(job, timer.as_dict())

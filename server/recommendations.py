@@ -28,7 +28,6 @@ import networkx as nx
 import numpy as np
 import sqlalchemy as sa
 import tweepy
-from flask import current_app
 
 from ml.labels import LABELS
 from ml.recommend import (
@@ -42,7 +41,7 @@ from ml.recommend import (
 )
 from server import graph as graph_store
 from server import jobs
-from server.analysis import PhaseTimer, analyse_tweets, run_steps, store_account
+from server.analysis import PhaseTimer, analyse_tweets, fetch_job_account, run_steps
 from server.extensions import db
 from server.models import (
     Account,
@@ -55,8 +54,7 @@ from server.models import (
     TweetHashtag,
     insert_ignore,
 )
-from server.privacy import require_consent
-from server.twitter import FOLLOW_DIRECTIONS, TwitterRejected, iter_follows, lookup_user
+from server.twitter import FOLLOW_DIRECTIONS, TwitterRejected, iter_follows
 
 logger = logging.getLogger(__name__)
 
@@ -76,13 +74,7 @@ def recommend(
     job: Job, client: tweepy.Client, load_classifier: Callable, get_graph: Callable[[], nx.DiGraph], timer: PhaseTimer
 ) -> Recommendation:
     """Run every step for a claimed recommendation job; the result and the job's success are one commit."""
-    require_consent(job.username, current_app.config["REQUIRE_CONSENT"])  # it may have been withdrawn since
-    with timer.phase("fetch"):
-        user = lookup_user(client, job.username)
-    with timer.phase("persist"):
-        account = store_account(user)
-        job.account_id = account.id
-        db.session.commit()
+    user, account = fetch_job_account(job, client, timer)
     refused = not fetch_follows(job, account, client, timer)
     analysis = latest_analysis(account.id)
     if analysis is None:
