@@ -36,6 +36,11 @@ def _json(description: str, schema: dict, headers: dict | None = None) -> dict:
     return response
 
 
+def _json_body(schema: dict, required: bool = True) -> dict:
+    body = {"content": {"application/json": {"schema": schema}}}
+    return {"required": True, **body} if required else body
+
+
 USERNAME = {"type": "string", "pattern": "^[A-Za-z0-9_]{1,15}$", "example": "sunny_sam"}
 USERNAME_PARAM = {"name": "username", "in": "path", "required": True, "schema": USERNAME}
 JOB_ACCEPTED = _json(
@@ -238,14 +243,7 @@ RECOMMENDATION = _json(
 MATCHING = _json(
     "The matching opt-in", {"type": "object", "properties": {"matching": {"$ref": "#/components/schemas/Matching"}}}
 )
-USERNAME_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {
-            "schema": {"type": "object", "required": ["username"], "properties": {"username": USERNAME}}
-        }
-    },
-}
+USERNAME_BODY = _json_body({"type": "object", "required": ["username"], "properties": {"username": USERNAME}})
 START_ERRORS = {
     "400": _error("Invalid username or malformed body"),
     **AUTH_ERRORS,
@@ -313,18 +311,9 @@ PATHS = {
             "description": "A friend suggestion tells its reader that the suggested account's mood is the opposite "
             "of theirs, so only accounts that opted in are suggested.",
             "parameters": [USERNAME_PARAM],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["opt_in"],
-                            "properties": {"opt_in": {"type": "boolean"}},
-                        }
-                    }
-                },
-            },
+            "requestBody": _json_body(
+                {"type": "object", "required": ["opt_in"], "properties": {"opt_in": {"type": "boolean"}}}
+            ),
             "responses": {
                 "200": MATCHING,
                 "400": _error("Invalid username, or opt_in not a boolean"),
@@ -341,18 +330,9 @@ PATHS = {
             "description": "The client declares that the person signed in as this account on its side. Also lets "
             "the client read the account's results. Idempotent.",
             "parameters": [USERNAME_PARAM],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["signed_in"],
-                            "properties": {"signed_in": {"const": True}},
-                        }
-                    }
-                },
-            },
+            "requestBody": _json_body(
+                {"type": "object", "required": ["signed_in"], "properties": {"signed_in": {"const": True}}}
+            ),
             "responses": {
                 "200": CONSENT,
                 "400": _error("Invalid username, or signed_in not true"),
@@ -466,13 +446,9 @@ PATHS = {
             "description": "Starts one analysis job per account, enqueued in chunks of ADMIN_CHUNK_SIZE every "
             "ADMIN_CHUNK_SECONDS (under the rate limits); 202 with the run and its Location.",
             "security": [{"adminToken": []}],
-            "requestBody": {
-                "content": {
-                    "application/json": {
-                        "schema": {"type": "object", "properties": {"older_than_days": {"type": ["number", "null"]}}}
-                    }
-                }
-            },
+            "requestBody": _json_body(
+                {"type": "object", "properties": {"older_than_days": {"type": ["number", "null"]}}}, required=False
+            ),
             "responses": {
                 "202": {"description": "The run: id, total, counts per job state, done, failed usernames"},
                 "400": _error("older_than_days is not a non-negative number"),
