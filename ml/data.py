@@ -82,25 +82,25 @@ def goemotions_rows(path: str | Path) -> list[dict]:
     return rows
 
 
+def neutral_gold(row: dict) -> dict:
+    """A GoEmotions row with neutral-vs-emotional gold: ``neutral`` when neutral is its only label.
+
+    A row labelled both neutral and an emotion counts as emotional.
+    """
+    return {"text": row["text"], "label": NEUTRAL if row["label"] == NEUTRAL else "emotional"}
+
+
 def calibration_rows(data_dir: Path = DATA_DIR) -> list[dict]:
     """The held-out GoEmotions train rows with neutral-vs-emotional gold, as in the dev check."""
-    return [
-        {"text": row["text"], "label": NEUTRAL if row["label"] == NEUTRAL else "emotional"}
-        for row in read_jsonl(data_dir / "goemotions_train.jsonl.gz")
-        if is_calibration_row(row)
-    ]
+    return [neutral_gold(row) for row in read_jsonl(data_dir / "goemotions_train.jsonl.gz") if is_calibration_row(row)]
 
 
 def neutral_eval_rows(path: str | Path) -> list[dict]:
     """GoEmotions rows for the neutral-vs-emotional check: every row, nothing dropped.
 
-    Gold is ``neutral`` when a row carries the neutral label only, else ``emotional``
-    (a row labelled both neutral and an emotion counts as emotional). This is how
-    ``goemotions_dev_neutral.jsonl`` is made from GoEmotions' dev split.
+    This is how ``goemotions_dev_neutral.jsonl`` is made from GoEmotions' dev split.
     """
-    return [
-        {"text": row["text"], "label": NEUTRAL if row["label"] == NEUTRAL else "emotional"} for row in read_jsonl(path)
-    ]
+    return [neutral_gold(row) for row in read_jsonl(path)]
 
 
 def training_rows(data_dir: Path = DATA_DIR) -> list[dict]:
