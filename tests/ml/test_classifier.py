@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+import ml.classifier
 from ml.classifier import MODEL_DIR, TOKENIZER_DIR, ClassificationModel
 from ml.labels import EMOTIONS, LABELS
 
@@ -149,3 +150,27 @@ def test_batches_are_padded_to_their_own_length_longest_first(classifier):
 def test_long_text_is_truncated_not_rejected(classifier):
     encoded = classifier.preprocess(["word " * 3000])
     assert encoded[0]["input_ids"].shape[1] == classifier.max_length
+
+
+@pytest.mark.parametrize(
+    ("amx", "fbgemm", "avx512_bf16", "expected"),
+    [
+        (True, True, True, "bfloat16"),  # AMX: bf16 beats int8 and keeps float32 accuracy
+        (False, True, True, "int8"),  # AVX512-BF16 alone: int8 is faster
+        (False, False, True, "bfloat16"),
+        (False, False, False, "float32"),
+    ],
+)
+def test_auto_dtype_picks_the_fastest_mode_for_the_cpu(monkeypatch, amx, fbgemm, avx512_bf16, expected):
+    probes = {"_is_amx_tile_supported": amx, "_is_avx512_bf16_supported": avx512_bf16}
+    monkeypatch.setattr(ml.classifier, "_cpu_has", probes.__getitem__)
+    monkeypatch.setattr(ml.classifier, "int8_is_available", lambda: fbgemm)
+    assert ml.classifier.resolve_dtype("auto") == expected
+    assert ml.classifier.resolve_dtype("float32") == "float32"
+
+
+def test_default_model_runs_the_mode_auto_picks_here():
+    model = ClassificationModel().load()
+    assert model.dtype_ == ml.classifier.resolve_dtype("auto")
+    (probs,) = model.predict(["what a wonderful day"])
+    assert max(probs, key=probs.get) == "joy"
