@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import zlib
 from pathlib import Path
 
@@ -21,6 +22,13 @@ TWEET_REPEATS = 2
 # out of training to calibrate the neutral decision (`ml.train`); GoEmotions dev stays
 # the untouched check.
 CALIBRATION_MODULUS = 10
+# GoEmotions rows also learn from a larger teacher's logits (`ml.teacher`), shipped as
+# TEACHER_FILE: its softened distribution carries which rows are borderline neutral, which
+# one noisy rater label cannot. Rows mixing two of our labels, unusable with hard labels,
+# are learned from the teacher alone.
+TEACHER_FILE = "goemotions_teacher.jsonl.gz"
+TEACHER_WEIGHT = 0.5  # share of the teacher in a labelled row's target
+TEACHER_TEMPERATURE = 2.0
 
 
 class DataError(ValueError):
@@ -72,14 +80,48 @@ def is_calibration_row(row: dict) -> bool:
     return zlib.crc32(row["id"].encode()) % CALIBRATION_MODULUS == 0
 
 
-def goemotions_rows(path: str | Path) -> list[dict]:
-    """GoEmotions training rows (calibration rows excluded) whose labels collapse to one label of ours."""
+def read_teacher(path: str | Path) -> dict[str, list[float]]:
+    """Teacher logits over LABELS by GoEmotions row id, as `ml.teacher` writes them."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    bad = next((r for r in rows if len(r.get("logits", ())) != len(LABELS)), None)
+    if bad is not None:
+        raise DataError(f"{path}: row {bad.get('id')!r} needs {len(LABELS)} logits")
+    return {r["id"]: r["logits"] for r in rows}
+
+
+def goemotions_rows(path: str | Path, teacher: dict[str, list[float]] | None = None) -> list[dict]:
+    """GoEmotions training rows, calibration rows excluded.
+
+    Without ``teacher``: the rows whose labels collapse to one label of ours. With it, every
+    row carries its teacher logits, and mixed rows join with ``label`` None.
+    """
     rows = []
     for row in read_jsonl(path):
+        if is_calibration_row(row):
+            continue
         label = map_goemotions(row["label"])
-        if label is not None and not is_calibration_row(row):
-            rows.append({"text": row["text"], "label": label})
+        if teacher is None:
+            if label is not None:
+                rows.append({"text": row["text"], "label": label})
+        elif row["id"] in teacher:
+            rows.append({"text": row["text"], "label": label, "teacher": teacher[row["id"]]})
     return rows
+
+
+def training_target(row: dict, weight: float = TEACHER_WEIGHT, temperature: float = TEACHER_TEMPERATURE) -> list[float]:
+    """The distribution over LABELS that ``row`` is trained towards (``weight``: the teacher's share)."""
+    hard = [float(label == row["label"]) for label in LABELS]
+    logits = row.get("teacher")
+    if logits is None:
+        return hard
+    scaled = [v / temperature for v in logits]
+    top = max(scaled)
+    exp = [math.exp(v - top) for v in scaled]
+    soft = [e / sum(exp) for e in exp]
+    if row["label"] is None:
+        return soft
+    return [(1 - weight) * h + weight * p for h, p in zip(hard, soft)]
 
 
 def neutral_gold(row: dict) -> dict:
@@ -104,9 +146,14 @@ def neutral_eval_rows(path: str | Path) -> list[dict]:
 
 
 def training_rows(data_dir: Path = DATA_DIR) -> list[dict]:
-    """The training set: the emotion train tweets, twice, and every usable GoEmotions training row."""
+    """The training set: the emotion train tweets, twice, and the GoEmotions training rows.
+
+    The GoEmotions rows carry teacher logits when ``data_dir`` holds TEACHER_FILE.
+    """
     tweets = read_jsonl(data_dir / "emotion_train.jsonl", LABELS)
-    return tweets * TWEET_REPEATS + goemotions_rows(data_dir / "goemotions_train.jsonl.gz")
+    teacher_file = data_dir / TEACHER_FILE
+    teacher = read_teacher(teacher_file) if teacher_file.exists() else None
+    return tweets * TWEET_REPEATS + goemotions_rows(data_dir / "goemotions_train.jsonl.gz", teacher)
 
 
 def write_jsonl(rows: list[dict], path: str | Path) -> None:

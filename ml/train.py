@@ -4,6 +4,7 @@
     python -m ml.train --help
 
 Fixed seed, bf16 autocast where the CPU has bf16 matrix units, length-bucketed batches.
+GoEmotions rows learn from the shipped teacher logits as well as their labels (`ml.data`).
 The epoch with the best emotion-validation accuracy is written, after its neutral logit bias is
 calibrated on held-out GoEmotions train rows; GoEmotions-dev neutral F1 is logged per epoch.
 The state after each epoch is kept in a checkpoint so an interrupted run can --resume.
@@ -24,12 +25,20 @@ import torch
 from tqdm import tqdm
 
 from ml.classifier import MAX_LENGTH, MODEL_DIR, TOKENIZER_DIR, ClassificationModel, bf16_is_fast, pad_batch
-from ml.data import DATA_DIR, calibration_rows, read_jsonl, training_rows
+from ml.data import (
+    DATA_DIR,
+    TEACHER_TEMPERATURE,
+    TEACHER_WEIGHT,
+    calibration_rows,
+    read_jsonl,
+    training_rows,
+    training_target,
+)
 from ml.labels import EMOTIONS, LABELS, NEUTRAL
 from ml.metrics import classification_report, neutral_report, neutral_vs_emotional
 from ml.preprocess import normalize
 
-MODEL_VERSION = "mood-minilm-emotion-2"
+MODEL_VERSION = "mood-minilm-emotion-3"
 TRAIN_MAX_LENGTH = 64  # 99.9 % of training texts fit; longer ones are cut
 
 
@@ -51,6 +60,45 @@ def bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random) ->
         batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
     rng.shuffle(batches)
     return batches
+
+
+def start_run(seed: int) -> tuple[random.Random, bool]:
+    """Offline, quiet transformers and a seeded run; return the batch-order RNG and whether to use bf16."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    random.seed(seed)
+    torch.manual_seed(seed)
+    return random.Random(seed), bf16_is_fast()
+
+
+def optimizer_for(model, lr: float, weight_decay: float, total_steps: int, warmup: float):
+    """AdamW (no decay on biases and norms) with a linear schedule; returns (params, optimizer, scheduler)."""
+    from transformers import get_linear_schedule_with_warmup
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": [p for p in params if p.ndim > 1], "weight_decay": weight_decay},
+            {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0},
+        ],
+        lr=lr,
+    )
+    return params, optimizer, get_linear_schedule_with_warmup(optimizer, int(total_steps * warmup), total_steps)
+
+
+def train_step(model, ids, mask, targets, params, optimizer, scheduler, use_bf16: bool) -> float:
+    """One update towards ``targets``, a distribution over the labels per row; returns the loss."""
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
+        logits = model(input_ids=ids, attention_mask=mask).logits
+    loss = -(targets * logits.float().log_softmax(-1)).sum(-1).mean()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss.item()
 
 
 def in_training_probs(model, tokenizer, texts: list[str], use_bf16: bool) -> torch.Tensor:
@@ -120,6 +168,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--weight-decay", type=float, default=0.01)
     parser.add_argument("--warmup", type=float, default=0.06, help="fraction of steps")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--teacher-weight", type=float, default=TEACHER_WEIGHT, help="teacher's share of a target")
+    parser.add_argument("--teacher-temperature", type=float, default=TEACHER_TEMPERATURE)
     parser.add_argument("--limit", type=int, default=0, help="train on N random rows only (smoke runs)")
     parser.add_argument("--skip-report", action="store_true", help="skip the final validation metrics")
     parser.add_argument(
@@ -128,15 +178,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint after an interruption")
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
-    from transformers import logging as hf_logging
+    rng, use_bf16 = start_run(args.seed)
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    hf_logging.set_verbosity_error()
-    random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    rng = random.Random(args.seed)
-    use_bf16 = bf16_is_fast()
     started = time.time()
 
     base = base_model_dir()
@@ -163,21 +207,19 @@ def main(argv: list[str] | None = None) -> dict:
         validation, neutral_rows = validation[: args.limit], neutral_rows[: args.limit]
         calibration = calibration[: args.limit]
     encoded = tokenizer([normalize(r["text"]) for r in rows], truncation=True, max_length=TRAIN_MAX_LENGTH)["input_ids"]
-    targets = torch.tensor([LABELS.index(r["label"]) for r in rows])
+    targets = torch.tensor([training_target(r, args.teacher_weight, args.teacher_temperature) for r in rows])
+    distilled = sum("teacher" in r for r in rows)
     lengths = [len(e) for e in encoded]
 
-    params = [p for p in model.parameters() if p.requires_grad]
-    decay = [p for p in params if p.ndim > 1]
-    no_decay = [p for p in params if p.ndim <= 1]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=args.lr,
-    )
     steps_per_epoch = math.ceil(len(rows) / args.batch_size)
-    total = steps_per_epoch * args.epochs
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(total * args.warmup), total)
+    params, optimizer, scheduler = optimizer_for(
+        model, args.lr, args.weight_decay, steps_per_epoch * args.epochs, args.warmup
+    )
 
-    print(f"training on {len(rows)} rows, {args.epochs} epochs, bf16={use_bf16}, threads={torch.get_num_threads()}")
+    print(
+        f"training on {len(rows)} rows ({distilled} with teacher logits), {args.epochs} epochs, "
+        f"bf16={use_bf16}, threads={torch.get_num_threads()}"
+    )
     best, best_state, history, first = -1.0, None, [], 1
     if args.resume:
         state = torch.load(args.checkpoint, weights_only=False)
@@ -195,15 +237,8 @@ def main(argv: list[str] | None = None) -> dict:
         bar = tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch", mininterval=5)
         for index in bar:
             ids, mask = pad_batch(encoded, index, tokenizer.pad_token_id)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
-                logits = model(input_ids=ids, attention_mask=mask).logits
-            loss = torch.nn.functional.cross_entropy(logits.float(), targets[index])
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+            loss = train_step(model, ids, mask, targets[index], params, optimizer, scheduler, use_bf16)
+            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
         figures = evaluate_in_training(model, tokenizer, validation, neutral_rows, use_bf16)
         history.append({"epoch": epoch, **figures})
         print(f"epoch {epoch}: {figures}", flush=True)
@@ -226,12 +261,13 @@ def main(argv: list[str] | None = None) -> dict:
     model.load_state_dict(best_state)
     calibrated = calibrate_neutral(model, tokenizer, calibration, use_bf16)
     print(f"neutral calibration on {calibrated['rows']} held-out GoEmotions train rows: {calibrated}")
-    save(model, tokenizer, args, history, time.time() - started, calibrated)
+    teacher = {"rows": distilled, "weight": args.teacher_weight, "temperature": args.teacher_temperature}
+    save(model, tokenizer, args, history, time.time() - started, calibrated, teacher)
     args.checkpoint.unlink(missing_ok=True)
     return {} if args.skip_report else report(args)
 
 
-def save(model, tokenizer, args, history: list[dict], seconds: float, calibration: dict) -> None:
+def save(model, tokenizer, args, history: list[dict], seconds: float, calibration: dict, teacher: dict) -> None:
     """Write fp16 safetensors (half the size of fp32, well within bf16 serving precision)."""
     for directory in (args.model_dir, args.tokenizer_dir):
         if directory.exists():
@@ -246,6 +282,7 @@ def save(model, tokenizer, args, history: list[dict], seconds: float, calibratio
         "version": MODEL_VERSION,
         "epochs": history,
         "calibration": calibration,
+        "teacher": teacher,
         "train_seconds": round(seconds),
         "args": {
             k: str(v) if isinstance(v, Path) else v

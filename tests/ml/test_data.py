@@ -1,3 +1,4 @@
+import gzip
 import json
 from collections import Counter
 
@@ -5,13 +6,18 @@ import pytest
 
 from ml.data import (
     DATA_DIR,
+    TEACHER_FILE,
+    TEACHER_WEIGHT,
     TWEET_REPEATS,
     DataError,
     calibration_rows,
+    goemotions_rows,
     is_calibration_row,
     map_goemotions,
     read_jsonl,
+    read_teacher,
     training_rows,
+    training_target,
 )
 from ml.labels import LABELS
 
@@ -40,8 +46,55 @@ def test_training_set_is_as_documented_and_never_holds_calibration_rows():
     kept = {r["text"] for r in goemotions if not is_calibration_row(r)}
     assert not {r["text"] for r in reddit} & (held_out - kept)
     labels = Counter(r["label"] for r in reddit)
-    assert set(labels) == set(LABELS) and labels["neutral"] > 10000
+    assert set(labels) == {*LABELS, None} and labels["neutral"] > 10000
+    assert labels[None] > 2000  # rows mixing two of our labels, learned from the teacher alone
+    assert all(len(r["teacher"]) == len(LABELS) for r in reddit)
     assert rows == training_rows()  # no randomness in what is trained on
+
+
+def test_shipped_teacher_logits_cover_every_goemotions_train_row():
+    teacher = read_teacher(DATA_DIR / TEACHER_FILE)
+    assert set(teacher) == {r["id"] for r in read_jsonl(DATA_DIR / "goemotions_train.jsonl.gz")}
+
+
+def test_training_targets_mix_label_and_teacher():
+    neutral, joy = LABELS.index("neutral"), LABELS.index("joy")
+    assert training_target({"text": "t", "label": "joy"}) == [float(i == joy) for i in range(len(LABELS))]
+    logits = [0.0] * len(LABELS)
+    logits[neutral] = 4.0
+    mixed = training_target({"text": "t", "label": None, "teacher": logits})
+    assert sum(mixed) == pytest.approx(1.0) and max(mixed) == mixed[neutral]
+    labelled = training_target({"text": "t", "label": "joy", "teacher": logits})
+    assert sum(labelled) == pytest.approx(1.0)
+    assert labelled[joy] == pytest.approx(1 - TEACHER_WEIGHT + TEACHER_WEIGHT * mixed[joy])
+    assert labelled[neutral] == pytest.approx(TEACHER_WEIGHT * mixed[neutral])
+
+
+def test_goemotions_rows_with_a_teacher_keep_mixed_rows_and_skip_unlabelled_ids(tmp_path):
+    source = tmp_path / "go.jsonl"
+    lines = [
+        {"id": "a1", "text": "so happy", "label": "joy"},
+        {"id": "a2", "text": "happy and sad", "label": "joy,sadness"},
+        {"id": "a3", "text": "no teacher for me", "label": "neutral"},
+    ]
+    lines.append(
+        {"id": next(f"c{i}" for i in range(100) if is_calibration_row({"id": f"c{i}"})), "text": "x", "label": "joy"}
+    )
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    teacher = {key: [0.0] * len(LABELS) for key in ("a1", "a2", lines[3]["id"])}
+    assert [(r["text"], r["label"]) for r in goemotions_rows(source, teacher)] == [
+        ("so happy", "joy"),
+        ("happy and sad", None),
+    ]
+    assert [r["label"] for r in goemotions_rows(source)] == ["joy", "neutral"]
+
+
+def test_read_teacher_rejects_rows_of_the_wrong_width(tmp_path):
+    path = tmp_path / TEACHER_FILE
+    with gzip.open(path, "wt") as fh:
+        fh.write(json.dumps({"id": "x1", "logits": [0.1, 0.2]}) + "\n")
+    with pytest.raises(DataError, match="'x1' needs 7 logits"):
+        read_teacher(path)
 
 
 def test_calibration_rows_are_a_stable_tenth_of_goemotions_train():
