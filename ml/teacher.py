@@ -30,32 +30,19 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ml.classifier import MAX_LENGTH, pad_batch
+from ml.classifier import pad_batch
 from ml.data import DATA_DIR, TEACHER_FILE, goemotions_rows, read_jsonl
 from ml.labels import LABELS, NEUTRAL
-from ml.metrics import neutral_vs_emotional
 from ml.preprocess import normalize
-from ml.train import TRAIN_MAX_LENGTH, bucketed_batches, optimizer_for, start_run, train_step
-
-
-def teacher_logits(model, tokenizer, texts: list[str], use_bf16: bool, batch_size: int = 128) -> torch.Tensor:
-    """Logits over LABELS for ``texts``, in input order (batches sorted by length for speed)."""
-    model.eval()
-    encoded = tokenizer([normalize(t) for t in texts], truncation=True, max_length=MAX_LENGTH)["input_ids"]
-    order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
-    out = torch.empty(len(texts), len(LABELS))
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
-        for start in range(0, len(order), batch_size):
-            index = order[start : start + batch_size]
-            ids, mask = pad_batch(encoded, index, tokenizer.pad_token_id)
-            out[index] = model(input_ids=ids, attention_mask=mask).logits.float()
-    model.train()
-    return out
-
-
-def dev_neutral_f1(model, tokenizer, rows: list[dict], use_bf16: bool) -> float:
-    probs = teacher_logits(model, tokenizer, [r["text"] for r in rows], use_bf16).softmax(-1).tolist()
-    return neutral_vs_emotional([r["label"] for r in rows], [dict(zip(LABELS, p)) for p in probs])["f1"]
+from ml.train import (
+    TRAIN_MAX_LENGTH,
+    bucketed_batches,
+    in_training_logits,
+    in_training_neutral_f1,
+    optimizer_for,
+    start_run,
+    train_step,
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -102,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
         for index in tqdm(bucketed_batches(lengths, args.batch_size, rng), desc=f"epoch {epoch}", mininterval=30):
             ids, mask = pad_batch(encoded, index, tokenizer.pad_token_id)
             train_step(model, ids, mask, targets[index], params, optimizer, scheduler, use_bf16)
-        f1 = dev_neutral_f1(model, tokenizer, dev, use_bf16)
+        f1 = in_training_neutral_f1(model, tokenizer, dev, use_bf16)
         history.append({"epoch": epoch, "dev_neutral_f1": f1})
         print(f"epoch {epoch}: dev neutral F1 {f1}", flush=True)
         if f1 > best:
@@ -110,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
             torch.save(model.state_dict(), args.checkpoint)
 
     model.load_state_dict(torch.load(args.checkpoint))
-    logits = teacher_logits(model, tokenizer, [r["text"] for r in every], use_bf16)
+    logits = in_training_logits(model, tokenizer, [r["text"] for r in every], use_bf16)
     with gzip.open(args.out, "wt", encoding="utf-8") as fh:
         for row, values in zip(every, logits.tolist()):
             fh.write(json.dumps({"id": row["id"], "logits": [round(v, 3) for v in values]}) + "\n")

@@ -101,28 +101,35 @@ def train_step(model, ids, mask, targets, params, optimizer, scheduler, use_bf16
     return loss.item()
 
 
-def in_training_probs(model, tokenizer, texts: list[str], use_bf16: bool) -> torch.Tensor:
-    """Softmax over all labels from the in-memory model, in input order."""
+def in_training_logits(model, tokenizer, texts: list[str], use_bf16: bool, batch_size: int = 128) -> torch.Tensor:
+    """Logits over all labels from the in-memory model, in input order (batches sorted by length for speed)."""
     model.eval()
     encoded = tokenizer([normalize(t) for t in texts], truncation=True, max_length=MAX_LENGTH)["input_ids"]
-    out = []
+    order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
+    out = torch.empty(len(texts), model.config.num_labels)
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
-        for start in range(0, len(texts), 128):
-            ids, mask = pad_batch(encoded, list(range(start, min(start + 128, len(texts)))), tokenizer.pad_token_id)
-            out.append(model(input_ids=ids, attention_mask=mask).logits.float().softmax(-1))
+        for start in range(0, len(order), batch_size):
+            index = order[start : start + batch_size]
+            ids, mask = pad_batch(encoded, index, tokenizer.pad_token_id)
+            out[index] = model(input_ids=ids, attention_mask=mask).logits.float()
     model.train()
-    return torch.cat(out)
+    return out
+
+
+def in_training_neutral_f1(model, tokenizer, rows: list[dict], use_bf16: bool) -> float:
+    """Neutral-class F1 of the in-memory model on neutral-vs-emotional ``rows``."""
+    probs = in_training_logits(model, tokenizer, [r["text"] for r in rows], use_bf16).softmax(-1).tolist()
+    return neutral_vs_emotional([r["label"] for r in rows], [dict(zip(LABELS, p)) for p in probs])["f1"]
 
 
 def evaluate_in_training(model, tokenizer, validation: list[dict], neutral_rows: list[dict], use_bf16: bool) -> dict:
     """Six-label emotion accuracy (neutral excluded, as the shipped check does) and GoEmotions dev neutral F1."""
     keep = [LABELS.index(label) for label in EMOTIONS]
-    probs = in_training_probs(model, tokenizer, [r["text"] for r in validation], use_bf16)
-    pred = probs[:, keep].argmax(-1).tolist()
+    logits = in_training_logits(model, tokenizer, [r["text"] for r in validation], use_bf16)
+    pred = logits[:, keep].argmax(-1).tolist()
     accuracy = sum(EMOTIONS[p] == r["label"] for p, r in zip(pred, validation)) / len(validation)
-    probs = in_training_probs(model, tokenizer, [r["text"] for r in neutral_rows], use_bf16).tolist()
-    neutral = neutral_vs_emotional([r["label"] for r in neutral_rows], [dict(zip(LABELS, p)) for p in probs])
-    return {"validation_accuracy": round(accuracy, 4), "neutral_f1": neutral["f1"]}
+    neutral_f1 = in_training_neutral_f1(model, tokenizer, neutral_rows, use_bf16)
+    return {"validation_accuracy": round(accuracy, 4), "neutral_f1": neutral_f1}
 
 
 def neutral_f1_at(log_probs: torch.Tensor, is_neutral: torch.Tensor, bias: float) -> float:
@@ -141,7 +148,7 @@ def calibrate_neutral(model, tokenizer, rows: list[dict], use_bf16: bool) -> dic
     scalar learned on held-out rows moves that boundary without touching the six emotions'
     ranking, so the emotion check is unchanged.
     """
-    log_probs = in_training_probs(model, tokenizer, [r["text"] for r in rows], use_bf16).log()
+    log_probs = in_training_logits(model, tokenizer, [r["text"] for r in rows], use_bf16).log_softmax(-1)
     is_neutral = torch.tensor([r["label"] == NEUTRAL for r in rows])
     candidates = [step / 20 for step in range(-60, 61)]
     scores = [neutral_f1_at(log_probs, is_neutral, b) for b in candidates]
