@@ -6,6 +6,7 @@ import gzip
 import json
 import math
 import zlib
+from collections.abc import Collection
 from pathlib import Path
 
 from ml.labels import GOEMOTIONS_TO_LABEL, LABELS, NEUTRAL
@@ -35,8 +36,12 @@ class DataError(ValueError):
     """A data file line that cannot be used; the message names the file and line."""
 
 
-def read_jsonl(path: str | Path, labels: tuple[str, ...] | None = None) -> list[dict]:
-    """Read ``{"text", "label"}`` lines; raise :class:`DataError` naming the first bad line."""
+def read_jsonl(path: str | Path, labels: Collection[str] | None = None, multi_label: bool = False) -> list[dict]:
+    """Read ``{"text", "label"}`` lines; raise :class:`DataError` naming the first bad line.
+
+    With ``multi_label``, a label is a comma-joined list (GoEmotions' ``"joy,neutral"``) and
+    each of its names must be in ``labels``.
+    """
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     rows = []
@@ -54,8 +59,10 @@ def read_jsonl(path: str | Path, labels: tuple[str, ...] | None = None) -> list[
                 or not isinstance(row.get("label"), str)
             ):
                 raise DataError(f'{path}:{lineno}: expected an object with string "text" and "label"')
-            if labels is not None and row["label"] not in labels:
-                raise DataError(f"{path}:{lineno}: unknown label {row['label']!r} (known: {', '.join(labels)})")
+            names = row["label"].split(",") if multi_label else [row["label"]]
+            unknown = [name for name in names if labels is not None and name not in labels]
+            if unknown:
+                raise DataError(f"{path}:{lineno}: unknown label {unknown[0]!r} (known: {', '.join(labels)})")
             rows.append(row)
     return rows
 
@@ -124,12 +131,23 @@ def training_target(row: dict, weight: float = TEACHER_WEIGHT, temperature: floa
     return [(1 - weight) * h + weight * p for h, p in zip(hard, soft)]
 
 
-def neutral_gold(row: dict) -> dict:
-    """A GoEmotions row with neutral-vs-emotional gold: ``neutral`` when neutral is its only label.
+# How a GoEmotions row's rater labels become neutral-vs-emotional gold (`neutral_gold`).
+NEUTRAL_GOLDS = ("only", "any")
 
-    A row labelled both neutral and an emotion counts as emotional.
+
+def neutral_gold(row: dict, gold: str = "only") -> dict:
+    """A GoEmotions row with neutral-vs-emotional gold.
+
+    ``only`` (ours, the product's view): ``neutral`` when neutral is its only label; a
+    comment that raters also found emotional (``"joy,neutral"``) counts as emotional, as it
+    does in training. ``any``: ``neutral`` whenever raters chose neutral, as the GoEmotions
+    paper scores its neutral label (its BERT-base reports neutral F1 0.68 this way).
     """
-    return {"text": row["text"], "label": NEUTRAL if row["label"] == NEUTRAL else "emotional"}
+    names = row["label"].split(",")
+    if gold not in NEUTRAL_GOLDS:
+        raise ValueError(f"gold must be one of {NEUTRAL_GOLDS}, not {gold!r}")
+    is_neutral = names == [NEUTRAL] if gold == "only" else NEUTRAL in names
+    return {"text": row["text"], "label": NEUTRAL if is_neutral else "emotional"}
 
 
 def calibration_rows(data_dir: Path = DATA_DIR) -> list[dict]:

@@ -3,11 +3,15 @@
     python -m ml.evaluate --data ml/data/emotion_validation.jsonl \\
         --labels sadness,joy,love,anger,fear,surprise
     python -m ml.evaluate --data FILE.jsonl --neutral-vs-emotional
+    python -m ml.evaluate --data ml/data/goemotions_dev.jsonl --neutral-gold any
 
 Each line is ``{"text": ..., "label": ...}``. ``--labels`` restricts the prediction to
 those labels (softmax renormalised over them); every gold label must be among them.
 ``--neutral-vs-emotional`` scores the binary split instead; gold may then also be
-``emotional``. Bad input exits with status 2 and a message naming the line.
+``emotional``. ``--neutral-gold only|any`` scores the same split on GoEmotions rows, whose
+label is the raters' comma-joined emotion names, deriving the gold as ``ml.data.neutral_gold``
+says (``only`` gives the shipped goemotions_dev_neutral.jsonl check; ``any`` is how the
+GoEmotions paper scores neutral). Bad input exits with status 2 and a message naming the line.
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ import json
 import sys
 from pathlib import Path
 
-from ml.data import DataError, read_jsonl
-from ml.labels import LABELS, NEUTRAL
+from ml.data import NEUTRAL_GOLDS, DataError, neutral_gold, read_jsonl
+from ml.labels import GOEMOTIONS_TO_LABEL, LABELS, NEUTRAL
 from ml.metrics import classification_report, neutral_report
 
 
@@ -42,17 +46,27 @@ def main(argv: list[str] | None = None, classifier=None) -> dict:
     parser.add_argument("--data", required=True, type=Path, help="JSONL file of {text, label}")
     parser.add_argument("--labels", help="comma-separated subset of labels to predict over")
     parser.add_argument("--neutral-vs-emotional", action="store_true", help="score neutral vs any emotion")
+    parser.add_argument(
+        "--neutral-gold",
+        choices=NEUTRAL_GOLDS,
+        help="read GoEmotions rows (comma-joined names) and score neutral vs emotional with this gold",
+    )
     parser.add_argument("--model-dir", type=Path)
     parser.add_argument("--tokenizer-dir", type=Path)
     parser.add_argument("--dtype", default="auto", choices=("auto", "int8", "bfloat16", "float32"))
     args = parser.parse_args(argv)
     try:
-        if args.neutral_vs_emotional and args.labels:
-            raise DataError("--labels and --neutral-vs-emotional cannot be combined")
-        labels = LABELS + ("emotional",) if args.neutral_vs_emotional else parse_labels(args.labels)
+        binary = args.neutral_vs_emotional or args.neutral_gold is not None
+        if binary and args.labels:
+            raise DataError("--labels and --neutral-vs-emotional or --neutral-gold cannot be combined")
+        labels = LABELS + ("emotional",) if binary else parse_labels(args.labels)
         if not args.data.is_file():
             raise DataError(f"{args.data}: no such file")
-        rows = read_jsonl(args.data, labels)
+        if args.neutral_gold:
+            rows = read_jsonl(args.data, tuple(GOEMOTIONS_TO_LABEL), multi_label=True)
+            rows = [neutral_gold(row, args.neutral_gold) for row in rows]
+        else:
+            rows = read_jsonl(args.data, labels)
         if not rows:
             raise DataError(f"{args.data}: no examples")
     except DataError as exc:
@@ -61,9 +75,11 @@ def main(argv: list[str] | None = None, classifier=None) -> dict:
         from ml.classifier import ClassificationModel
 
         classifier = ClassificationModel(args.model_dir, args.tokenizer_dir, dtype=args.dtype)
-    if args.neutral_vs_emotional:
+    if binary:
         result = neutral_report(classifier, rows)
         result["positive_class"] = NEUTRAL
+        if args.neutral_gold:
+            result["gold"] = args.neutral_gold
     else:
         result = classification_report(classifier, rows, labels)
     result["model_version"] = classifier.version

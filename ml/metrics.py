@@ -104,6 +104,7 @@ def neutral_vs_emotional(gold: Sequence[str], probs: Sequence[dict[str, float]])
     emo_f1 = 2 * emo_p * emo_r / (emo_p + emo_r) if emo_p + emo_r else 0.0
     return {
         "n": int(len(is_gold)),
+        "support": int(is_gold.sum()),
         "accuracy": round(float((is_gold == is_pred).mean()) if len(is_gold) else 0.0, 4),
         "precision": round(float(precision), 4),
         "recall": round(float(recall), 4),

@@ -14,12 +14,14 @@ from ml.data import (
     goemotions_rows,
     is_calibration_row,
     map_goemotions,
+    neutral_eval_rows,
+    neutral_gold,
     read_jsonl,
     read_teacher,
     training_rows,
     training_target,
 )
-from ml.labels import LABELS
+from ml.labels import GOEMOTIONS_TO_LABEL, LABELS
 
 
 def test_goemotions_mapping_collapses_or_drops():
@@ -114,6 +116,11 @@ def test_read_jsonl_names_the_bad_line(tmp_path):
     path.write_text(json.dumps({"text": "ok", "label": "bliss"}) + "\n")
     with pytest.raises(DataError, match=r":1: unknown label 'bliss'"):
         read_jsonl(path, LABELS)
+    path.write_text(
+        json.dumps({"text": "ok", "label": "joy,neutral"}) + "\n" + json.dumps({"text": "x", "label": "joy,bliss"})
+    )
+    with pytest.raises(DataError, match=r":2: unknown label 'bliss'"):
+        read_jsonl(path, tuple(GOEMOTIONS_TO_LABEL), multi_label=True)
     path.write_text(json.dumps({"text": 3, "label": "joy"}) + "\n")
     with pytest.raises(DataError, match=r":1: expected an object"):
         read_jsonl(path)
@@ -123,3 +130,22 @@ def test_shipped_evaluation_files_are_well_formed():
     assert len(read_jsonl(DATA_DIR / "emotion_validation.jsonl", LABELS)) == 2000
     neutral = read_jsonl(DATA_DIR / "goemotions_dev_neutral.jsonl", ("neutral", "emotional"))
     assert Counter(r["label"] for r in neutral) == {"emotional": 3834, "neutral": 1592}
+
+
+def test_neutral_gold_only_counts_sole_neutral_and_any_counts_every_neutral_vote():
+    label = {
+        gold: [
+            neutral_gold({"text": "t", "label": names}, gold)["label"] for names in ("neutral", "joy,neutral", "joy")
+        ]
+        for gold in ("only", "any")
+    }
+    assert label == {"only": ["neutral", "emotional", "emotional"], "any": ["neutral", "neutral", "emotional"]}
+    with pytest.raises(ValueError, match="gold must be one of"):
+        neutral_gold({"text": "t", "label": "neutral"}, "most")
+
+
+def test_shipped_neutral_check_is_goemotions_dev_with_the_only_gold():
+    rows = neutral_eval_rows(DATA_DIR / "goemotions_dev.jsonl")
+    assert rows == read_jsonl(DATA_DIR / "goemotions_dev_neutral.jsonl")
+    dev = read_jsonl(DATA_DIR / "goemotions_dev.jsonl", tuple(GOEMOTIONS_TO_LABEL), multi_label=True)
+    assert Counter(neutral_gold(r, "any")["label"] for r in dev)["neutral"] == 1766  # README: rows carrying neutral

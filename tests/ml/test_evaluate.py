@@ -4,7 +4,7 @@ import random
 import pytest
 
 from ml import evaluate
-from ml.data import DATA_DIR, read_jsonl
+from ml.data import DATA_DIR, neutral_gold, read_jsonl
 from ml.labels import EMOTIONS
 
 SIX = ",".join(EMOTIONS)
@@ -40,6 +40,20 @@ def test_neutral_vs_emotional_on_goemotions_dev_sample(tmp_path, classifier):
     result = evaluate.main(["--data", str(path), "--neutral-vs-emotional"], classifier=classifier)
     assert result["n"] == 400
     assert result["f1"] >= 0.55
+
+
+def test_neutral_gold_scores_goemotions_rows_both_ways(tmp_path, classifier):
+    rows = random.Random(7).sample(read_jsonl(DATA_DIR / "goemotions_dev.jsonl"), 400)
+    path = tmp_path / "dev.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    derived = tmp_path / "derived.jsonl"
+    derived.write_text("".join(json.dumps(neutral_gold(r)) + "\n" for r in rows))
+    only = evaluate.main(["--data", str(path), "--neutral-gold", "only"], classifier=classifier)
+    plain = evaluate.main(["--data", str(derived), "--neutral-vs-emotional"], classifier=classifier)
+    assert only.pop("gold") == "only" and only == plain
+    any_vote = evaluate.main(["--data", str(path), "--neutral-gold", "any"], classifier=classifier)
+    mixed = sum("neutral" in r["label"].split(",") and r["label"] != "neutral" for r in rows)
+    assert mixed and any_vote["support"] == only["support"] + mixed
 
 
 def run_cli_error(capsys, *argv):
@@ -81,3 +95,10 @@ def test_missing_field_is_named(tmp_path, capsys):
     assert 'bad.jsonl:1: expected an object with string "text" and "label"' in run_cli_error(
         capsys, "--data", str(path)
     )
+
+
+def test_neutral_gold_errors(tmp_path, capsys):
+    path = tmp_path / "go.jsonl"
+    path.write_text('{"text": "ok", "label": "joy,neutral"}\n{"text": "meh", "label": "neutral,boredom"}\n')
+    assert "go.jsonl:2: unknown label 'boredom'" in run_cli_error(capsys, "--data", str(path), "--neutral-gold", "any")
+    assert "cannot be combined" in run_cli_error(capsys, "--data", str(path), "--neutral-gold", "any", "--labels", SIX)
