@@ -36,6 +36,7 @@ train: $(VENV)/.run-deps
 evaluate: $(VENV)/.run-deps
 	$(PY) -m ml.evaluate --data ml/data/emotion_validation.jsonl --labels sadness,joy,love,anger,fear,surprise
 	$(PY) -m ml.evaluate --data ml/data/goemotions_dev_neutral.jsonl --neutral-vs-emotional
+	$(PY) -m ml.evaluate --data ml/data/goemotions_dev.jsonl --neutral-gold any
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
     for index, dtype in enumerate(args.dtypes.split(",")):
         model = ClassificationModel(dtype=dtype).load()
         if index == 0:
-            tokens = [len(ids) for ids in model.tokenizer_(texts)["input_ids"]]
+            tokens = [len(ids) for ids in model.encode(texts)]
             print(f"mean {sum(tokens) / len(tokens):.1f} tokens/text")
         for size in sizes:
             model.batch_size = size

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -154,21 +153,25 @@ class ClassificationModel:
         with self._lock:
             if hasattr(self, "model_"):
                 return self
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            from transformers import AutoModelForSequenceClassification, AutoTokenizer
+            from tokenizers import Tokenizer
+
+            from ml.bert import BertClassifier
 
             dtype = resolve_dtype(self.dtype)
             if dtype == "int8" and not int8_is_available():
                 raise RuntimeError("dtype='int8' needs torch's fbgemm int8 backend, absent here")
-            self.tokenizer_ = AutoTokenizer.from_pretrained(self.tokenizer_dir, local_files_only=True)
-            model = AutoModelForSequenceClassification.from_pretrained(
-                self.model_dir, local_files_only=True, dtype=torch.float32 if dtype == "int8" else getattr(torch, dtype)
+            tokenizer = Tokenizer.from_file(str(self.tokenizer_dir / "tokenizer.json"))
+            tokenizer.enable_truncation(self.max_length)
+            tokenizer.no_padding()  # batches are padded by pad_batch, each to its own longest text
+            self.pad_id_ = tokenizer.token_to_id("[PAD]")  # BERT WordPiece vocabularies' padding token
+            self.tokenizer_ = tokenizer
+            model = BertClassifier.from_pretrained(
+                self.model_dir, dtype=torch.float32 if dtype == "int8" else getattr(torch, dtype)
             )
-            model.eval()
             if dtype == "int8":
                 model = quantize_int8(model)
                 release_freed_memory()
-            self.labels_ = tuple(model.config.id2label[i] for i in range(model.config.num_labels))
+            self.labels_ = tuple(model.config["id2label"][str(i)] for i in range(len(model.config["id2label"])))
             self.dtype_ = dtype
             self.model_ = model
             logger.info("loaded emotion model from %s (%s)", self.model_dir, dtype)
@@ -182,14 +185,16 @@ class ClassificationModel:
     @property
     def version(self) -> str:
         """The model version recorded in ``config.json`` (``mood_model_version``)."""
-        return str(getattr(self.load().model_.config, "mood_model_version", "unversioned"))
+        return str(self.load().model_.config.get("mood_model_version", "unversioned"))
 
     # -- inference: preprocess -> _forward -> postprocess -------------------------
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids per text: normalised, with [CLS] and [SEP], cut at ``max_length``."""
+        return [e.ids for e in self.load().tokenizer_.encode_batch([normalize(t) for t in texts])]
+
     def preprocess(self, texts: Sequence[str]) -> list[dict]:
         """Normalise and tokenise; return batches of padded tensors with their original indices."""
-        encoded = self.tokenizer_([normalize(t) for t in texts], truncation=True, max_length=self.max_length)[
-            "input_ids"
-        ]
+        encoded = self.encode(texts)
         # Longest first: the first batch's freed activation blocks then fit every later one.
         # Shortest first made each batch a little larger than the freed blocks, and glibc's
         # heap grew by ~80 MB of peak RSS over a 1,024-tweet call (model card).
@@ -197,13 +202,13 @@ class ClassificationModel:
         batches = []
         for start in range(0, len(order), self.batch_size):
             index = order[start : start + self.batch_size]
-            ids, mask = pad_batch(encoded, index, self.tokenizer_.pad_token_id)
+            ids, mask = pad_batch(encoded, index, self.pad_id_)
             batches.append({"index": index, "input_ids": ids, "attention_mask": mask})
         return batches
 
     def _forward(self, batch: dict) -> torch.Tensor:
         with torch.inference_mode():
-            logits = self.model_(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+            logits = self.model_(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
         return logits.float()
 
     def postprocess(self, logits: torch.Tensor, labels: Sequence[str] | None = None) -> list[dict[str, float]]:
