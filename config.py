@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import ml
+
 ROOT = Path(__file__).resolve().parent
 INSTANCE_DIR = ROOT / "instance"
 
@@ -146,7 +148,7 @@ class Config:
     # Classifier.
     MODEL_DIR = Path(os.environ.get("MODEL_DIR") or ROOT / "model")
     TOKENIZER_DIR = Path(os.environ.get("TOKENIZER_DIR") or ROOT / "tokenizer")
-    CLASSIFIER_BATCH_SIZE = as_int(os.environ.get("CLASSIFIER_BATCH_SIZE"), 32)
+    CLASSIFIER_BATCH_SIZE = as_int(os.environ.get("CLASSIFIER_BATCH_SIZE"), ml.BATCH_SIZE)
 
     # Scoring (ml.scoring.ScoringConfig; these defaults are its defaults).
     MOOD_HALF_LIFE_DAYS = as_float(os.environ.get("MOOD_HALF_LIFE_DAYS"), 14.0)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from ml import BATCH_SIZE
 from ml.preprocess import normalize
 
 logger = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ class ClassificationModel:
         self,
         model_dir: str | Path | None = None,
         tokenizer_dir: str | Path | None = None,
-        batch_size: int = 32,
+        batch_size: int = BATCH_SIZE,
         max_length: int = MAX_LENGTH,
         dtype: str = "auto",
     ):
