@@ -155,12 +155,13 @@ def calibration_rows(data_dir: Path = DATA_DIR) -> list[dict]:
     return [neutral_gold(row) for row in read_jsonl(data_dir / "goemotions_train.jsonl.gz") if is_calibration_row(row)]
 
 
-def neutral_eval_rows(path: str | Path) -> list[dict]:
-    """GoEmotions rows for the neutral-vs-emotional check: every row, nothing dropped.
+def neutral_eval_rows(path: str | Path, gold: str = "only") -> list[dict]:
+    """GoEmotions rows for the neutral-vs-emotional check with ``gold`` (`neutral_gold`): every row, nothing dropped.
 
-    This is how ``goemotions_dev_neutral.jsonl`` is made from GoEmotions' dev split.
+    This is how ``goemotions_dev_neutral.jsonl`` is made from GoEmotions' dev split. A rater
+    label outside GoEmotions' 28 is a :class:`DataError` naming its line.
     """
-    return [neutral_gold(row) for row in read_jsonl(path)]
+    return [neutral_gold(row, gold) for row in read_jsonl(path, tuple(GOEMOTIONS_TO_LABEL), multi_label=True)]
 
 
 def training_rows(data_dir: Path = DATA_DIR) -> list[dict]:

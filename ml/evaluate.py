@@ -21,8 +21,8 @@ import json
 import sys
 from pathlib import Path
 
-from ml.data import NEUTRAL_GOLDS, DataError, neutral_gold, read_jsonl
-from ml.labels import GOEMOTIONS_TO_LABEL, LABELS, NEUTRAL
+from ml.data import NEUTRAL_GOLDS, DataError, neutral_eval_rows, read_jsonl
+from ml.labels import LABELS, NEUTRAL
 from ml.metrics import classification_report, neutral_report
 
 
@@ -62,11 +62,7 @@ def main(argv: list[str] | None = None, classifier=None) -> dict:
         labels = LABELS + ("emotional",) if binary else parse_labels(args.labels)
         if not args.data.is_file():
             raise DataError(f"{args.data}: no such file")
-        if args.neutral_gold:
-            rows = read_jsonl(args.data, tuple(GOEMOTIONS_TO_LABEL), multi_label=True)
-            rows = [neutral_gold(row, args.neutral_gold) for row in rows]
-        else:
-            rows = read_jsonl(args.data, labels)
+        rows = neutral_eval_rows(args.data, args.neutral_gold) if args.neutral_gold else read_jsonl(args.data, labels)
         if not rows:
             raise DataError(f"{args.data}: no examples")
     except DataError as exc:
