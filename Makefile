@@ -30,13 +30,21 @@ test: $(VENV)/.dev-deps
 bench: $(VENV)/.run-deps
 	$(PY) -m ml.bench
 
+# Stage 1 learns CARER + GoEmotions from the base (the -3 recipe); stage 2 fine-tunes that model on real
+# tweets with a share of CARER kept (model/README.md, "Training recipe").
 train: $(VENV)/.run-deps
-	$(PY) -m ml.train
+	$(PY) -m ml.train --sources carer,goemotions --model-dir .train/stage1 --tokenizer-dir .train/stage1-tokenizer
+	$(PY) -m ml.train --init .train/stage1 --replay carer=0.5 --epochs 1 --lr 5e-5
+
+SHARED ?= ../shared/data
 
 evaluate: $(VENV)/.run-deps
 	$(PY) -m ml.evaluate --data ml/data/emotion_validation.jsonl --labels sadness,joy,love,anger,fear,surprise
 	$(PY) -m ml.evaluate --data ml/data/goemotions_dev_neutral.jsonl --neutral-vs-emotional
 	$(PY) -m ml.evaluate --data ml/data/goemotions_dev.jsonl --neutral-gold any
+	$(PY) -m ml.evaluate --data $(SHARED)/semeval2018_ec/dev.jsonl --multi-label
+	$(PY) -m ml.evaluate --data $(SHARED)/tweeteval_emotion/validation.jsonl --tweeteval
+	$(PY) -m ml.evaluate --data $(SHARED)/tweets/airline_tweets.jsonl.gz --airline
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .train

@@ -1,17 +1,38 @@
-"""Training and evaluation data: the CARER emotion tweets plus GoEmotions mapped to our labels."""
+"""Training and evaluation data: CARER emotion tweets, GoEmotions, and real tweets mapped to our labels.
+
+The real-tweet sources (SemEval-2018 E-c, TweetEval emotion, airline sentiment) are read from
+``../shared/data`` beside the repository (`SHARED_DIR`): they serve training and the
+real-tweet checks only, never the product at run time, and their terms keep them out of it.
+"""
 
 from __future__ import annotations
 
 import gzip
 import json
 import math
+import re
 import zlib
 from collections.abc import Collection
 from pathlib import Path
 
-from ml.labels import GOEMOTIONS_TO_LABEL, LABELS, NEUTRAL
+from ml.labels import (
+    AIRLINE_SENTIMENT_TO_LABELS,
+    GOEMOTIONS_TO_LABEL,
+    LABELS,
+    NEUTRAL,
+    SEMEVAL_TO_LABEL,
+    TWEETEVAL_TO_LABEL,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+SHARED_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+SEMEVAL_TRAIN = "semeval2018_ec/train.jsonl"
+SEMEVAL_DEV = "semeval2018_ec/dev.jsonl"
+TWEETEVAL_TRAIN = "tweeteval_emotion/train.jsonl"
+TWEETEVAL_VALIDATION = "tweeteval_emotion/validation.jsonl"
+AIRLINE = "tweets/airline_tweets.jsonl.gz"
+# Every training source by name (``ml.train --sources``); the ablations in the model card drop one at a time.
+SOURCES = ("carer", "goemotions", "semeval", "tweeteval", "airline")
 
 # Every usable GoEmotions train row joins the emotion tweets: neutral is learned only from
 # them, and their emotional rows teach the same six labels in Reddit's register, so the
@@ -32,15 +53,32 @@ TEACHER_WEIGHT = 0.5  # share of the teacher in a labelled row's target
 TEACHER_TEMPERATURE = 2.0
 
 
+# One SemEval train row in ten (by a hash of its id) is held out, with the GoEmotions
+# calibration rows, to pick the epoch and calibrate neutral: SemEval dev stays the check.
+SEMEVAL_HOLDOUT_MODULUS = 10
+# One airline user in five (by a hash of the handle, so a user's tweets stay on one side) is
+# kept out of training: their unanimous tweets are the airline check (`airline_eval_rows`).
+AIRLINE_EVAL_MODULUS = 5
+# Only tweets whose raters agreed unanimously: the rest are too noisy for a weak signal.
+AIRLINE_MIN_CONFIDENCE = 1.0
+# Share of the negative airline tweets trained on. Without the demo world's tweets, complaints
+# outnumber the neutral and positive ones 7 to 1; all of them taught "a tweet to an airline is
+# negative" (a third of neutral airline tweets left neutral), a share keeps "complaints are not
+# neutral" without it (model card, "Real tweets").
+AIRLINE_NEGATIVE_SHARE = 0.35
+
+
 class DataError(ValueError):
     """A data file line that cannot be used; the message names the file and line."""
 
 
-def read_jsonl(path: str | Path, labels: Collection[str] | None = None, multi_label: bool = False) -> list[dict]:
+def read_jsonl(
+    path: str | Path, labels: Collection[str] | None = None, multi_label: bool = False, allow_empty: bool = False
+) -> list[dict]:
     """Read ``{"text", "label"}`` lines; raise :class:`DataError` naming the first bad line.
 
     With ``multi_label``, a label is a comma-joined list (GoEmotions' ``"joy,neutral"``) and
-    each of its names must be in ``labels``.
+    each of its names must be in ``labels``; ``allow_empty`` accepts ``""`` (SemEval's "no emotion").
     """
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
@@ -60,6 +98,8 @@ def read_jsonl(path: str | Path, labels: Collection[str] | None = None, multi_la
             ):
                 raise DataError(f'{path}:{lineno}: expected an object with string "text" and "label"')
             names = row["label"].split(",") if multi_label else [row["label"]]
+            if allow_empty and not row["label"]:
+                names = []
             unknown = [name for name in names if labels is not None and name not in labels]
             if unknown:
                 raise DataError(f"{path}:{lineno}: unknown label {unknown[0]!r} (known: {', '.join(labels)})")
@@ -117,7 +157,14 @@ def goemotions_rows(path: str | Path, teacher: dict[str, list[float]] | None = N
 
 
 def training_target(row: dict, weight: float = TEACHER_WEIGHT, temperature: float = TEACHER_TEMPERATURE) -> list[float]:
-    """The distribution over LABELS that ``row`` is trained towards (``weight``: the teacher's share)."""
+    """The distribution over LABELS that ``row`` is trained towards (``weight``: the teacher's share).
+
+    For a row with ``allowed`` labels it is the 0/1 mask of them instead (`is_partial`).
+    """
+    if "allowed" in row:
+        return [float(label in row["allowed"]) for label in LABELS]
+    if "target" in row:
+        return [row["target"].get(label, 0.0) for label in LABELS]
     hard = [float(label == row["label"]) for label in LABELS]
     logits = row.get("teacher")
     if logits is None:
@@ -129,6 +176,11 @@ def training_target(row: dict, weight: float = TEACHER_WEIGHT, temperature: floa
     if row["label"] is None:
         return soft
     return [(1 - weight) * h + weight * p for h, p in zip(hard, soft)]
+
+
+def is_partial(row: dict) -> bool:
+    """True for a row trained to put its mass on any of its ``allowed`` labels, not on a given distribution."""
+    return "allowed" in row
 
 
 # How a GoEmotions row's rater labels become neutral-vs-emotional gold (`neutral_gold`).
@@ -164,15 +216,189 @@ def neutral_eval_rows(path: str | Path, gold: str = "only") -> list[dict]:
     return [neutral_gold(row, gold) for row in read_jsonl(path, tuple(GOEMOTIONS_TO_LABEL), multi_label=True)]
 
 
-def training_rows(data_dir: Path = DATA_DIR) -> list[dict]:
-    """The training set: the emotion train tweets, twice, and the GoEmotions training rows.
+def training_rows(
+    data_dir: Path = DATA_DIR,
+    shared_dir: Path = SHARED_DIR,
+    sources: Collection[str] = SOURCES,
+    exclude: Collection[Path] = (),
+    shares: dict[str, float] | None = None,
+) -> list[dict]:
+    """The training set: the emotion train tweets, twice, the GoEmotions training rows and the real tweets.
 
-    The GoEmotions rows carry teacher logits when ``data_dir`` holds TEACHER_FILE.
+    The GoEmotions rows carry teacher logits when ``data_dir`` holds TEACHER_FILE. ``shares`` keeps a
+    fixed share of the CARER or GoEmotions rows (`subsample`), for fine-tuning a model that learned them.
     """
-    tweets = read_jsonl(data_dir / "emotion_train.jsonl", LABELS)
-    teacher_file = data_dir / TEACHER_FILE
-    teacher = read_teacher(teacher_file) if teacher_file.exists() else None
-    return tweets * TWEET_REPEATS + goemotions_rows(data_dir / "goemotions_train.jsonl.gz", teacher)
+    unknown = set(sources) - set(SOURCES)
+    if unknown:
+        raise DataError(f"unknown source(s) {', '.join(sorted(unknown))}; known: {', '.join(SOURCES)}")
+    shares = dict(shares or {})
+    if set(shares) - {"carer", "goemotions"} or not all(0.0 < v <= 1.0 for v in shares.values()):
+        raise DataError(f"shares: carer and goemotions take a share in (0, 1], got {shares}")
+    rows = []
+    if "carer" in sources:
+        carer = read_jsonl(data_dir / "emotion_train.jsonl", LABELS)
+        rows += subsample(carer, shares.get("carer", 1.0)) * TWEET_REPEATS
+    if "goemotions" in sources:
+        teacher_file = data_dir / TEACHER_FILE
+        teacher = read_teacher(teacher_file) if teacher_file.exists() else None
+        rows += subsample(
+            goemotions_rows(data_dir / "goemotions_train.jsonl.gz", teacher), shares.get("goemotions", 1.0)
+        )
+    return rows + tweet_rows(shared_dir, sources, exclude)
+
+
+def subsample(rows: list[dict], share: float) -> list[dict]:
+    """The rows whose text hashes into the first ``share`` of the range: the same rows on every run.
+
+    >>> rows = [{"text": str(i)} for i in range(1000)]
+    >>> 250 < len(subsample(rows, 0.3)) < 350, subsample(rows, 1.0) == rows
+    (True, True)
+    """
+    if share >= 1.0:
+        return rows
+    return [r for r in rows if zlib.crc32(r["text"].encode()) % 10_000 < share * 10_000]
+
+
+def text_key(text: str) -> str:
+    """A key under which two copies of a tweet match across datasets' preprocessing.
+
+    TweetEval's texts are SemEval's with mentions as ``@user`` and other spacing; letters
+    alone, mentions and URLs dropped, find the copies.
+    """
+    text = re.sub(r"@\w+|https?://\S+", "", text.lower())
+    return re.sub(r"[^a-z]", "", text)
+
+
+def semeval_gold(label_field: str) -> set[str]:
+    """Our labels for a SemEval E-c row (`SEMEVAL_TO_LABEL`): ``{"neutral"}`` for no emotion,
+    empty when its emotions are only anticipation and trust."""
+    if not label_field:
+        return {NEUTRAL}
+    return {SEMEVAL_TO_LABEL[name] for name in label_field.split(",")} - {None}
+
+
+def semeval_target(label_field: str) -> dict[str, float] | None:
+    """Soft target over our labels: each annotated emotion adds its share to its label of ours.
+
+    ``"anger,disgust,joy"`` -> anger 2/3, joy 1/3 (two of the three marked emotions were
+    anger's). None when no emotion maps to ours.
+    """
+    if not label_field:
+        return {NEUTRAL: 1.0}
+    mapped = [SEMEVAL_TO_LABEL[name] for name in label_field.split(",")]
+    mapped = [label for label in mapped if label is not None]
+    if not mapped:
+        return None
+    return {label: mapped.count(label) / len(mapped) for label in dict.fromkeys(mapped)}
+
+
+def read_semeval(path: str | Path) -> list[dict]:
+    """SemEval E-c rows; a label outside its 11 emotions is a :class:`DataError` naming the line."""
+    return read_jsonl(path, tuple(SEMEVAL_TO_LABEL), multi_label=True, allow_empty=True)
+
+
+def is_semeval_holdout(row: dict) -> bool:
+    """True for the SemEval train rows held out for epoch selection and calibration."""
+    return zlib.crc32(row["id"].encode()) % SEMEVAL_HOLDOUT_MODULUS == 0
+
+
+def semeval_eval_rows(path: str | Path) -> list[dict]:
+    """SemEval rows with ``gold``, our labels (`semeval_gold`), for the real-tweet check."""
+    return [
+        {"text": r["text"], "label": r["label"], "gold": sorted(semeval_gold(r["label"]))} for r in read_semeval(path)
+    ]
+
+
+def is_airline_eval_user(user: str) -> bool:
+    """True for the airline users whose tweets are the airline check, never trained on."""
+    return zlib.crc32(user.lower().encode()) % AIRLINE_EVAL_MODULUS == 0
+
+
+def read_airline(path: str | Path) -> list[dict]:
+    """Airline tweets whose raters agreed unanimously (`AIRLINE_MIN_CONFIDENCE`)."""
+    rows = []
+    opener = gzip.open if Path(path).suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                keep = row["label_confidence"] >= AIRLINE_MIN_CONFIDENCE
+                text, user, label = str(row["text"]), str(row["user"]), row["label"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise DataError(
+                    f"{path}:{lineno}: expected an airline tweet with text, user, label, label_confidence"
+                ) from None
+            if label not in AIRLINE_SENTIMENT_TO_LABELS:
+                raise DataError(f"{path}:{lineno}: unknown sentiment {label!r}")
+            if keep:
+                rows.append({"text": text, "user": user, "label": label})
+    return rows
+
+
+def airline_eval_rows(path: str | Path) -> list[dict]:
+    """The held-out users' unanimous airline tweets (the airline check)."""
+    return [r for r in read_airline(path) if is_airline_eval_user(r["user"])]
+
+
+def held_out_keys(shared_dir: Path, exclude: Collection[Path] = ()) -> set[str]:
+    """Text keys of every tweet the real-tweet checks score, and of the texts in ``exclude``
+    (JSONL with a ``text`` field, e.g. the demo world's tweets): training never sees them."""
+    keys = set()
+    for path in exclude:
+        opener = gzip.open if Path(path).suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as fh:
+            keys |= {text_key(json.loads(line)["text"]) for line in fh if line.strip()}
+    for name in (SEMEVAL_DEV, TWEETEVAL_VALIDATION):
+        if (shared_dir / name).exists():
+            keys |= {text_key(r["text"]) for r in read_jsonl(shared_dir / name, allow_empty=True)}
+    if (shared_dir / AIRLINE).exists():
+        keys |= {text_key(r["text"]) for r in airline_eval_rows(shared_dir / AIRLINE)}
+    return keys
+
+
+def tweet_rows(shared_dir: Path, sources: Collection[str], exclude: Collection[Path] = ()) -> list[dict]:
+    """Training rows from the real-tweet sources in ``sources``, without held-out tweets (`held_out_keys`).
+
+    SemEval rows carry a soft ``target``; TweetEval rows a hard ``label``; airline rows the
+    set of labels their sentiment ``allows`` (the loss lets the model choose among them).
+    """
+    needed = {"semeval": SEMEVAL_TRAIN, "tweeteval": TWEETEVAL_TRAIN, "airline": AIRLINE}
+    missing = [name for source, name in needed.items() if source in sources and not (shared_dir / name).is_file()]
+    if missing:
+        raise DataError(
+            f"{shared_dir}: no {', '.join(missing)}; "
+            "point --shared-dir at the real-tweet data or leave those --sources out"
+        )
+    held_out = held_out_keys(shared_dir, exclude)
+    rows = []
+    if "semeval" in sources:
+        for row in read_semeval(shared_dir / SEMEVAL_TRAIN):
+            target = semeval_target(row["label"])
+            if target is not None and not is_semeval_holdout(row) and text_key(row["text"]) not in held_out:
+                rows.append({"text": row["text"], "label": None, "target": target})
+    if "tweeteval" in sources:
+        for row in read_jsonl(shared_dir / TWEETEVAL_TRAIN, tuple(TWEETEVAL_TO_LABEL)):
+            if text_key(row["text"]) not in held_out:
+                rows.append({"text": row["text"], "label": TWEETEVAL_TO_LABEL[row["label"]]})
+    if "airline" in sources:
+        airline = read_airline(shared_dir / AIRLINE)
+        negative = subsample([r for r in airline if r["label"] == "negative"], AIRLINE_NEGATIVE_SHARE)
+        for row in [r for r in airline if r["label"] != "negative"] + negative:
+            if not is_airline_eval_user(row["user"]) and text_key(row["text"]) not in held_out:
+                rows.append({"text": row["text"], "label": None, "allowed": AIRLINE_SENTIMENT_TO_LABELS[row["label"]]})
+    return rows
+
+
+def selection_rows(shared_dir: Path) -> list[dict]:
+    """The held-out SemEval train rows with their ``gold`` labels, for epoch selection and calibration."""
+    held_out = held_out_keys(shared_dir)
+    return [
+        {"text": r["text"], "gold": sorted(semeval_gold(r["label"]))}
+        for r in read_semeval(shared_dir / SEMEVAL_TRAIN)
+        if is_semeval_holdout(r) and semeval_gold(r["label"]) and text_key(r["text"]) not in held_out
+    ]
 
 
 def write_jsonl(rows: list[dict], path: str | Path) -> None:

@@ -4,6 +4,9 @@
         --labels sadness,joy,love,anger,fear,surprise
     python -m ml.evaluate --data FILE.jsonl --neutral-vs-emotional
     python -m ml.evaluate --data ml/data/goemotions_dev.jsonl --neutral-gold any
+    python -m ml.evaluate --data ../shared/data/semeval2018_ec/dev.jsonl --multi-label
+    python -m ml.evaluate --data ../shared/data/tweeteval_emotion/validation.jsonl --tweeteval
+    python -m ml.evaluate --data ../shared/data/tweets/airline_tweets.jsonl.gz --airline
 
 Each line is ``{"text": ..., "label": ...}``. ``--labels`` restricts the prediction to
 those labels (softmax renormalised over them); every gold label must be among them.
@@ -11,7 +14,17 @@ those labels (softmax renormalised over them); every gold label must be among th
 ``emotional``. ``--neutral-gold only|any`` scores the same split on GoEmotions rows, whose
 label is the raters' comma-joined emotion names, deriving the gold as ``ml.data.neutral_gold``
 says (``only`` gives the shipped goemotions_dev_neutral.jsonl check; ``any`` is how the
-GoEmotions paper scores neutral). Bad input exits with status 2 and a message naming the line.
+GoEmotions paper scores neutral).
+
+Real tweets: ``--multi-label`` reads SemEval-2018 E-c rows (comma-joined SemEval emotions,
+empty for none), maps them to ours (``ml.labels.SEMEVAL_TO_LABEL``) and scores the top label
+of the seven against them (`ml.metrics.multi_label_report`). ``--tweeteval`` reads TweetEval
+emotion rows and prints macro-F1 over anger/joy/sadness (joy+love summed; optimism rows
+left out) and the same over every row with optimism counted as joy. ``--airline`` reads the
+airline sentiment file and scores the held-out users' unanimous tweets (``ml.data``): the
+share of each sentiment whose top label is neutral, a negative or a positive emotion.
+
+Bad input exits with status 2 and a message naming the line.
 """
 
 from __future__ import annotations
@@ -21,9 +34,34 @@ import json
 import sys
 from pathlib import Path
 
-from ml.data import NEUTRAL_GOLDS, DataError, neutral_eval_rows, read_jsonl
-from ml.labels import LABELS, NEUTRAL
-from ml.metrics import classification_report, neutral_report
+from ml.data import NEUTRAL_GOLDS, DataError, airline_eval_rows, neutral_eval_rows, read_jsonl, semeval_eval_rows
+from ml.labels import AIRLINE_SENTIMENT_TO_LABELS, LABELS, NEUTRAL, TWEETEVAL_TO_LABEL
+from ml.metrics import (
+    classification_report,
+    merge_labels,
+    multi_label_report,
+    neutral_report,
+    score,
+    sentiment_report,
+)
+
+# TweetEval's classes as sums of ours: love is joy's (TweetEval has no love class).
+TWEETEVAL_GROUPS = {"anger": ("anger",), "joy": ("joy", "love"), "sadness": ("sadness",)}
+MODES = ("neutral_vs_emotional", "neutral_gold", "multi_label", "tweeteval", "airline")
+
+
+def tweeteval_report(rows: list[dict], probs: list[dict[str, float]]) -> dict:
+    """Macro-F1 over anger/joy/sadness: without the optimism rows, and with optimism as joy."""
+    merged = merge_labels(probs, TWEETEVAL_GROUPS)
+    labels = tuple(TWEETEVAL_GROUPS)
+    kept = [i for i, r in enumerate(rows) if r["label"] != "optimism"]
+    three = score([rows[i]["label"] for i in kept], [merged[i] for i in kept], labels)
+    four = score([TWEETEVAL_TO_LABEL[r["label"]] for r in rows], merged, labels)
+    return {
+        "n": len(rows),
+        "three_class": {"n": three["n"], "macro_f1": three["macro_f1"], "per_class": three["per_class"]},
+        "four_class_optimism_as_joy": {"n": four["n"], "macro_f1": four["macro_f1"], "per_class": four["per_class"]},
+    }
 
 
 def parse_labels(value: str | None) -> tuple[str, ...]:
@@ -51,18 +89,34 @@ def main(argv: list[str] | None = None, classifier=None) -> dict:
         choices=NEUTRAL_GOLDS,
         help="read GoEmotions rows (comma-joined names) and score neutral vs emotional with this gold",
     )
+    parser.add_argument("--multi-label", action="store_true", help="SemEval E-c rows: top label vs mapped gold")
+    parser.add_argument("--tweeteval", action="store_true", help="TweetEval emotion rows: anger/joy/sadness F1")
+    parser.add_argument("--airline", action="store_true", help="airline sentiment file: held-out unanimous tweets")
     parser.add_argument("--model-dir", type=Path)
     parser.add_argument("--tokenizer-dir", type=Path)
     parser.add_argument("--dtype", default="auto", choices=("auto", "int8", "bfloat16", "float32"))
     args = parser.parse_args(argv)
     try:
-        binary = args.neutral_vs_emotional or args.neutral_gold is not None
-        if binary and args.labels:
-            raise DataError("--labels and --neutral-vs-emotional or --neutral-gold cannot be combined")
+        chosen = [m for m in MODES if getattr(args, m) not in (None, False)]
+        if len(chosen) > 1:
+            raise DataError(f"choose one of --{', --'.join(m.replace('_', '-') for m in chosen)}")
+        mode = chosen[0] if chosen else None
+        binary = mode in ("neutral_vs_emotional", "neutral_gold")
+        if mode and args.labels:
+            raise DataError(f"--labels and --{mode.replace('_', '-')} cannot be combined")
         labels = LABELS + ("emotional",) if binary else parse_labels(args.labels)
         if not args.data.is_file():
             raise DataError(f"{args.data}: no such file")
-        rows = neutral_eval_rows(args.data, args.neutral_gold) if args.neutral_gold else read_jsonl(args.data, labels)
+        if mode == "neutral_gold":
+            rows = neutral_eval_rows(args.data, args.neutral_gold)
+        elif mode == "multi_label":
+            rows = semeval_eval_rows(args.data)
+        elif mode == "tweeteval":
+            rows = read_jsonl(args.data, tuple(TWEETEVAL_TO_LABEL))
+        elif mode == "airline":
+            rows = airline_eval_rows(args.data)
+        else:
+            rows = read_jsonl(args.data, labels)
         if not rows:
             raise DataError(f"{args.data}: no examples")
     except DataError as exc:
@@ -71,7 +125,18 @@ def main(argv: list[str] | None = None, classifier=None) -> dict:
         from ml.classifier import ClassificationModel
 
         classifier = ClassificationModel(args.model_dir, args.tokenizer_dir, dtype=args.dtype)
-    if binary:
+    if mode in ("multi_label", "tweeteval", "airline"):
+        probs = classifier.predict([r["text"] for r in rows])
+        if mode == "multi_label":
+            result = multi_label_report([r["gold"] for r in rows], probs, LABELS)
+        elif mode == "tweeteval":
+            result = tweeteval_report(rows, probs)
+        else:
+            result = {
+                "n": len(rows),
+                "by_sentiment": sentiment_report([r["label"] for r in rows], probs, AIRLINE_SENTIMENT_TO_LABELS),
+            }
+    elif binary:
         result = neutral_report(classifier, rows)
         result["positive_class"] = NEUTRAL
         if args.neutral_gold:

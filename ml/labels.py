@@ -43,3 +43,31 @@ GOEMOTIONS_TO_LABEL = {
     "surprise": "surprise",
     "neutral": "neutral",
 }
+
+# SemEval-2018 E-c's 11 emotions onto ours. Disgust, optimism and pessimism join their
+# nearest label of ours; anticipation and trust have none (a row with only those is left
+# out of training, and out of the real-tweet scores). A row with no emotion is neutral.
+SEMEVAL_TO_LABEL = {
+    "anger": "anger",
+    "disgust": "anger",
+    "joy": "joy",
+    "optimism": "joy",
+    "love": "love",
+    "sadness": "sadness",
+    "pessimism": "sadness",
+    "fear": "fear",
+    "surprise": "surprise",
+    "anticipation": None,
+    "trust": None,
+}
+
+# TweetEval emotion's four classes onto ours (optimism, as in SemEval, is joy's).
+TWEETEVAL_TO_LABEL = {"anger": "anger", "joy": "joy", "optimism": "joy", "sadness": "sadness"}
+
+# What an airline tweet's crowd-rated sentiment says about our labels: a negative tweet has
+# one of the negative emotions (which one is left to the model), a positive one joy or love.
+AIRLINE_SENTIMENT_TO_LABELS = {
+    "negative": ("sadness", "anger", "fear"),
+    "positive": ("joy", "love"),
+    "neutral": ("neutral",),
+}

@@ -123,3 +123,83 @@ def classification_report(classifier, rows: Sequence[dict], labels: Sequence[str
 def neutral_report(classifier, rows: Sequence[dict]) -> dict:
     """Predict ``rows`` over all labels and score :func:`neutral_vs_emotional`."""
     return neutral_vs_emotional([r["label"] for r in rows], classifier.predict([r["text"] for r in rows]))
+
+
+def top_label(row: dict[str, float]) -> str:
+    """The label with the highest probability."""
+    return max(row, key=row.get)
+
+
+def multi_label_report(gold: Sequence[Sequence[str]], probs: Sequence[dict[str, float]], labels: Sequence[str]) -> dict:
+    """Score the top label against multi-label gold (several labels may be right).
+
+    Rows with empty gold (no label of ours) are counted in ``left_out`` and not scored.
+    ``top1_in_gold``: share of rows whose top label is one of their gold labels.
+    ``emotional_predicted_neutral``: share of rows with an emotion in their gold whose top
+    label is ``neutral``. ``per_class``: a label is predicted when it is the top label and
+    true when it is among the gold, so recall is bounded when rows carry several labels.
+
+    >>> probs = [{"joy": 0.6, "anger": 0.4}, {"joy": 0.1, "anger": 0.9}]
+    >>> r = multi_label_report([["joy", "love"], ["anger"]], probs, ["joy", "anger"])
+    >>> r["top1_in_gold"], r["per_class"]["anger"]["f1"]
+    (1.0, 1.0)
+    """
+    scored = [(set(g), top_label(p)) for g, p in zip(gold, probs) if g]
+    emotional = [top for g, top in scored if g != {NEUTRAL}]
+    per_class = {}
+    for label in labels:
+        tp = sum(label in g and top == label for g, top in scored)
+        predicted = sum(top == label for _, top in scored)
+        support = sum(label in g for g, _ in scored)
+        precision = tp / predicted if predicted else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[label] = {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+            "support": support,
+        }
+    return {
+        "n": len(scored),
+        "left_out": len(gold) - len(scored),
+        "top1_in_gold": round(sum(top in g for g, top in scored) / len(scored), 4) if scored else 0.0,
+        "emotional_rows": len(emotional),
+        "emotional_predicted_neutral": round(emotional.count(NEUTRAL) / len(emotional), 4) if emotional else 0.0,
+        "per_class": per_class,
+    }
+
+
+def merge_labels(probs: Sequence[dict[str, float]], groups: dict[str, Sequence[str]]) -> list[dict[str, float]]:
+    """Sum each group's probabilities into one label (``{"joy": ("joy", "love")}``), renormalised.
+
+    >>> merge_labels([{"joy": 0.2, "love": 0.3, "anger": 0.5}], {"joy": ("joy", "love"), "anger": ("anger",)})
+    [{'joy': 0.5, 'anger': 0.5}]
+    """
+    merged = []
+    for row in probs:
+        sums = {name: sum(row[label] for label in members) for name, members in groups.items()}
+        total = sum(sums.values()) or 1.0
+        merged.append({name: value / total for name, value in sums.items()})
+    return merged
+
+
+def sentiment_report(
+    sentiments: Sequence[str], probs: Sequence[dict[str, float]], groups: dict[str, Sequence[str]]
+) -> dict:
+    """Per crowd-rated sentiment: how many tweets, and the share whose top label falls in each group.
+
+    >>> groups = {"negative": ("anger",), "neutral": ("neutral",)}
+    >>> sentiment_report(["negative"], [{"anger": 0.7, "neutral": 0.3}], groups)
+    {'negative': {'n': 1, 'predicted': {'negative': 1.0, 'neutral': 0.0}}}
+    """
+    report = {}
+    for sentiment in dict.fromkeys(sentiments):
+        tops = [top_label(p) for s, p in zip(sentiments, probs) if s == sentiment]
+        report[sentiment] = {
+            "n": len(tops),
+            "predicted": {
+                name: round(sum(t in members for t in tops) / len(tops), 4) for name, members in groups.items()
+            },
+        }
+    return report

@@ -8,6 +8,11 @@ The seed's rules, with ``positivity = joy + love + surprise`` and
 
 Comparisons treat values within ``TIE_TOLERANCE`` as equal, so a boundary that is exact on
 paper (e.g. positivity exactly 1.5 × negativity) is not flipped by floating-point rounding.
+
+The mood describes the account as of its newest tweet: recency is measured from that tweet
+(or from now, if it is dated later), so an account quiet for months keeps the mood its last
+tweets showed instead of fading to undetermined; ``window.end`` says when that was. Tweets in
+a language the classifier does not read (``ml.language``) are left out and counted.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from ml.labels import EMOTIONS
+from ml.language import is_scored, main_language
 from ml.scoring import (
     DEFAULT_CONFIG,
     ScoredTweet,
@@ -35,6 +41,10 @@ TIE_TOLERANCE = 1e-9
 LOW_CONFIDENCE = 0.5
 REASON_NO_TWEETS = "no_tweets"
 REASON_TOO_FEW = "too_few_emotional_tweets"
+REASON_LANGUAGE = "unsupported_language"
+# Happiest / saddest name a tweet only when the model gives its emotion at least this
+# probability: below it the "happiest" tweet of a sad account is merely its least sad one.
+EXTREME_FLOOR = 0.5
 
 
 def _polarity(breakdown: Mapping[str, float]) -> tuple[float, float]:
@@ -140,9 +150,14 @@ class MoodResult:
     emotional_weight : float
         ``effective_emotional_count`` of the tweets.
     happiest, saddest : dict or None
-        ``{"id", "text", "score"}`` of the own tweet with the highest joy / sadness probability.
+        ``{"id", "text", "score"}`` of the own tweet with the highest joy / sadness probability;
+        None when no own tweet reaches ``EXTREME_FLOOR``.
     window : dict or None
-        ``{"start", "end"}``: ISO-8601 times of the oldest and newest tweet.
+        ``{"start", "end"}``: ISO-8601 times of the oldest and newest scored tweet.
+    skipped_language : int
+        Tweets left out because of their language (not in ``tweet_count``).
+    language : str or None
+        The account's main language (``ml.language.main_language``) over all its tweets.
     """
 
     status: str | None
@@ -157,6 +172,8 @@ class MoodResult:
     happiest: dict | None = None
     saddest: dict | None = None
     window: dict | None = None
+    skipped_language: int = 0
+    language: str | None = None
 
     def to_dict(self) -> dict:
         """JSON-serialisable copy.
@@ -177,7 +194,7 @@ def _utc(moment: datetime) -> datetime:
 
 def _extreme(tweets: Sequence[ScoredTweet], label: str) -> dict | None:
     # Only the account's own words speak for its extremes; ties keep the first tweet.
-    own = [t for t in tweets if t.kind == "own"]
+    own = [t for t in tweets if t.kind == "own" and float(t.probs.get(label, 0.0)) >= EXTREME_FLOOR]
     if not own:
         return None
     best = max(own, key=lambda t: float(t.probs.get(label, 0.0)))
@@ -189,14 +206,16 @@ def assess(tweets: Sequence[ScoredTweet], now: datetime, config: ScoringConfig =
 
     When the effective number of emotional tweets is 0 or below ``config.min_emotional_weight``
     the status is None with a ``reason`` and ``low_confidence`` set, rather than a guess; the
-    breakdown and extremes are still reported.
+    breakdown and extremes are still reported. Tweets whose ``lang`` the classifier does not read
+    are left out first (``skipped_language``); recency counts from the newest tweet kept.
 
     Parameters
     ----------
     tweets : sequence of ScoredTweet
         One account's classified tweets.
     now : datetime
-        Reference time for recency.
+        The time of the assessment; recency counts from the newest tweet, or from ``now`` if
+        that tweet is dated later.
     config : ScoringConfig
 
     Returns
@@ -215,13 +234,18 @@ def assess(tweets: Sequence[ScoredTweet], now: datetime, config: ScoringConfig =
     >>> r.status, r.low_confidence, r.reason
     (None, True, 'too_few_emotional_tweets')
     """
-    weights = tweet_weights(tweets, now, config)
+    language = main_language(t.lang for t in tweets)
+    skipped = sum(not is_scored(t.lang) for t in tweets)
+    tweets = [t for t in tweets if is_scored(t.lang)]
+    newest = max((_utc(t.created_at) for t in tweets), default=_utc(now))
+    reference = min(_utc(now), newest)
+    weights = tweet_weights(tweets, reference, config)
     breakdown = emotion_breakdown(tweets, weights)
     effective = effective_emotional_count(tweets, weights)
     positivity, negativity = _polarity(breakdown)
     confidence = mood_confidence(breakdown, effective, config)
     if not tweets:
-        status, reason = None, REASON_NO_TWEETS
+        status, reason = None, REASON_LANGUAGE if skipped else REASON_NO_TWEETS
     elif not effective > 0 or effective < config.min_emotional_weight:
         # Zero evidence is undetermined even with a threshold of 0: an all-zero breakdown
         # would otherwise read as Cheerful.
@@ -245,4 +269,6 @@ def assess(tweets: Sequence[ScoredTweet], now: datetime, config: ScoringConfig =
         happiest=_extreme(tweets, "joy"),
         saddest=_extreme(tweets, "sadness"),
         window=window,
+        skipped_language=skipped,
+        language=language,
     )

@@ -138,6 +138,8 @@ class ScoredTweet:
     likes, retweets, replies, quotes : int
         Public engagement counts.
     text : str
+    lang : str or None
+        Language code (``ml.language.tweet_language``); None when unknown.
     """
 
     id: str
@@ -149,6 +151,7 @@ class ScoredTweet:
     replies: int = 0
     quotes: int = 0
     text: str = ""
+    lang: str | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:

@@ -1,13 +1,18 @@
-"""Fine-tune the base MiniLM encoder into the shipped emotion classifier.
+"""Fine-tune the base MiniLM encoder (or a trained model, ``--init``) into the shipped emotion classifier.
 
-    python -m ml.train            # rebuilds model/ and tokenizer/ (see model/README.md for the wall time)
+    make train                    # the shipped recipe: the two stages below (model/README.md has the wall time)
+    python -m ml.train --sources carer,goemotions --model-dir .train/stage1 --tokenizer-dir .train/stage1-tokenizer
+    python -m ml.train --init .train/stage1 --replay carer=0.5 --epochs 1 --lr 5e-5
     python -m ml.train --help
 
 Fixed seed, bf16 autocast where the CPU has bf16 matrix units, length-bucketed batches.
-GoEmotions rows learn from the shipped teacher logits as well as their labels (`ml.data`).
-The epoch with the best emotion-validation accuracy is written, after its neutral logit bias is
-calibrated on held-out GoEmotions train rows; GoEmotions-dev neutral F1 is logged per epoch.
-The state after each epoch is kept in a checkpoint so an interrupted run can --resume.
+GoEmotions rows learn from the shipped teacher logits as well as their labels; real tweets
+(SemEval E-c, TweetEval, airline sentiment, read from ``--shared-dir``) from soft targets or,
+for airline sentiment, from the set of labels it allows (`ml.data`). The epoch with the best
+``selection`` (emotion-validation accuracy and held-out SemEval top-1-in-gold, averaged) is
+written, after its neutral logit bias is calibrated on held-out GoEmotions train rows and
+held-out SemEval train rows; GoEmotions-dev neutral F1 is logged per epoch. The state after
+each epoch is kept in a checkpoint so an interrupted run can --resume.
 """
 
 from __future__ import annotations
@@ -27,10 +32,15 @@ from tqdm import tqdm
 from ml.classifier import MAX_LENGTH, MODEL_DIR, TOKENIZER_DIR, ClassificationModel, bf16_is_fast, pad_batch
 from ml.data import (
     DATA_DIR,
+    SHARED_DIR,
+    SOURCES,
     TEACHER_TEMPERATURE,
     TEACHER_WEIGHT,
+    DataError,
     calibration_rows,
+    is_partial,
     read_jsonl,
+    selection_rows,
     training_rows,
     training_target,
 )
@@ -38,8 +48,11 @@ from ml.labels import EMOTIONS, LABELS, NEUTRAL
 from ml.metrics import classification_report, neutral_report, neutral_vs_emotional
 from ml.preprocess import normalize
 
-MODEL_VERSION = "mood-minilm-emotion-3"
+MODEL_VERSION = "mood-minilm-emotion-4"
 TRAIN_MAX_LENGTH = 64  # 99.9 % of training texts fit; longer ones are cut
+# The demo world reuses real airline tweets; kept out of training, its persona table
+# (`python -m server.demo --personas`) measures tweets the model has not seen.
+DEMO_TWEETS = Path(__file__).resolve().parent.parent / "server" / "twitter_local" / "demo_world" / "tweets.jsonl.gz"
 
 
 def base_model_dir() -> Path:
@@ -88,11 +101,25 @@ def optimizer_for(model, lr: float, weight_decay: float, total_steps: int, warmu
     return params, optimizer, get_linear_schedule_with_warmup(optimizer, int(total_steps * warmup), total_steps)
 
 
-def train_step(model, ids, mask, targets, params, optimizer, scheduler, use_bf16: bool) -> float:
-    """One update towards ``targets``, a distribution over the labels per row; returns the loss."""
+def row_losses(logits: torch.Tensor, targets: torch.Tensor, partial: torch.Tensor) -> torch.Tensor:
+    """Per-row loss: soft cross-entropy towards ``targets``; for ``partial`` rows, whose target
+    is a 0/1 mask of allowed labels, minus the log of the probability on those labels."""
+    log_probs = logits.float().log_softmax(-1)
+    soft = -(targets * log_probs).sum(-1)
+    # Masking only partial rows keeps every logsumexp finite (a soft target may hold zeros).
+    allowed = torch.where(partial[:, None], targets > 0, torch.ones_like(targets, dtype=torch.bool))
+    mass = -torch.logsumexp(log_probs.masked_fill(~allowed, float("-inf")), -1)
+    return torch.where(partial, mass, soft)
+
+
+def train_step(model, ids, mask, targets, params, optimizer, scheduler, use_bf16: bool, partial=None) -> float:
+    """One update towards ``targets`` (a distribution over the labels per row, or for ``partial``
+    rows a mask of allowed labels); returns the loss."""
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
         logits = model(input_ids=ids, attention_mask=mask).logits
-    loss = -(targets * logits.float().log_softmax(-1)).sum(-1).mean()
+    if partial is None:
+        partial = torch.zeros(len(targets), dtype=torch.bool)
+    loss = row_losses(logits, targets, partial).mean()
     loss.backward()
     torch.nn.utils.clip_grad_norm_(params, 1.0)
     optimizer.step()
@@ -122,14 +149,33 @@ def in_training_neutral_f1(model, tokenizer, rows: list[dict], use_bf16: bool) -
     return neutral_vs_emotional([r["label"] for r in rows], [dict(zip(LABELS, p)) for p in probs])["f1"]
 
 
-def evaluate_in_training(model, tokenizer, validation: list[dict], neutral_rows: list[dict], use_bf16: bool) -> dict:
-    """Six-label emotion accuracy (neutral excluded, as the shipped check does) and GoEmotions dev neutral F1."""
+def in_training_tweet_scores(model, tokenizer, rows: list[dict], use_bf16: bool) -> dict:
+    """Top-1-in-gold and the emotional rows' neutral share on multi-label tweet ``rows`` (``gold`` lists)."""
+    logits = in_training_logits(model, tokenizer, [r["text"] for r in rows], use_bf16)
+    top = [LABELS[i] for i in logits.argmax(-1).tolist()]
+    emotional = [t for t, r in zip(top, rows) if r["gold"] != [NEUTRAL]]
+    return {
+        "tweet_top1_in_gold": round(sum(t in r["gold"] for t, r in zip(top, rows)) / max(len(rows), 1), 4),
+        "tweet_neutral_share": round(emotional.count(NEUTRAL) / max(len(emotional), 1), 4),
+    }
+
+
+def evaluate_in_training(
+    model, tokenizer, validation: list[dict], neutral_rows: list[dict], use_bf16: bool, tweets: list[dict] = ()
+) -> dict:
+    """Six-label emotion accuracy (neutral excluded, as the shipped check does), GoEmotions dev
+    neutral F1 and, with ``tweets``, the held-out real-tweet scores; ``selection`` ranks epochs."""
     keep = [LABELS.index(label) for label in EMOTIONS]
     logits = in_training_logits(model, tokenizer, [r["text"] for r in validation], use_bf16)
     pred = logits[:, keep].argmax(-1).tolist()
     accuracy = sum(EMOTIONS[p] == r["label"] for p, r in zip(pred, validation)) / len(validation)
     neutral_f1 = in_training_neutral_f1(model, tokenizer, neutral_rows, use_bf16)
-    return {"validation_accuracy": round(accuracy, 4), "neutral_f1": neutral_f1}
+    figures = {"validation_accuracy": round(accuracy, 4), "neutral_f1": neutral_f1}
+    if tweets:
+        figures |= in_training_tweet_scores(model, tokenizer, tweets, use_bf16)
+    # The product reads real tweets as much as CARER-style sentences: both count.
+    figures["selection"] = round((accuracy + figures.get("tweet_top1_in_gold", accuracy)) / 2, 4)
+    return figures
 
 
 def neutral_f1_at(log_probs: torch.Tensor, is_neutral: torch.Tensor, bias: float) -> float:
@@ -167,6 +213,23 @@ def calibrate_neutral(model, tokenizer, rows: list[dict], use_bf16: bool) -> dic
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
+    parser.add_argument("--shared-dir", type=Path, default=SHARED_DIR, help="where the real-tweet sources are")
+    parser.add_argument(
+        "--sources", default=",".join(SOURCES), help=f"comma-separated training sources (of {','.join(SOURCES)})"
+    )
+    parser.add_argument(
+        "--exclude",
+        type=Path,
+        action="append",
+        default=None,
+        help="JSONL(.gz) of texts kept out of training (repeatable; default: the demo world's tweets)",
+    )
+    parser.add_argument("--init", type=Path, help="start from this trained model directory instead of the base")
+    parser.add_argument(
+        "--replay",
+        default="",
+        help="shares of the CARER / GoEmotions rows kept, e.g. carer=0.3 (with --init: what it learned already)",
+    )
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
     parser.add_argument("--tokenizer-dir", type=Path, default=TOKENIZER_DIR)
     parser.add_argument("--epochs", type=int, default=4)
@@ -190,11 +253,12 @@ def main(argv: list[str] | None = None) -> dict:
 
     started = time.time()
 
-    base = base_model_dir()
-    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    base = args.init or base_model_dir()
+    tokenizer = AutoTokenizer.from_pretrained(base_model_dir(), local_files_only=True)
     model = AutoModelForSequenceClassification.from_pretrained(
         base,
         local_files_only=True,
+        dtype=torch.float32,
         num_labels=len(LABELS),
         id2label=dict(enumerate(LABELS)),
         label2id={label: i for i, label in enumerate(LABELS)},
@@ -203,18 +267,36 @@ def main(argv: list[str] | None = None) -> dict:
     # their general meaning, and the step is ~15 % faster.
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
 
-    rows = training_rows(args.data_dir)
+    sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
+    exclude = [p for p in (args.exclude if args.exclude is not None else [DEMO_TWEETS]) if p.exists()]
+    try:
+        shares = {}
+        for part in filter(None, (p.strip() for p in args.replay.split(","))):
+            name, _, value = part.partition("=")
+            try:
+                shares[name.strip()] = float(value)
+            except ValueError:
+                raise DataError(f"--replay: expected SOURCE=SHARE, got {part!r}") from None
+        rows = training_rows(args.data_dir, args.shared_dir, sources, exclude, shares)
+    except DataError as exc:
+        parser.exit(2, f"ml.train: error: {exc}\n")
     if args.limit:
         rng.shuffle(rows)
         rows = rows[: args.limit]
     validation = read_jsonl(args.data_dir / "emotion_validation.jsonl", LABELS)
     neutral_rows = read_jsonl(args.data_dir / "goemotions_dev_neutral.jsonl", (NEUTRAL, "emotional"))
-    calibration = calibration_rows(args.data_dir)
+    tweets = selection_rows(args.shared_dir) if "semeval" in sources else []
+    # Held-out tweets join the calibration rows: a neutral boundary fit to Reddit alone moved
+    # emotional tweets back to neutral.
+    calibration = calibration_rows(args.data_dir) + [
+        {"text": r["text"], "label": NEUTRAL if r["gold"] == [NEUTRAL] else "emotional"} for r in tweets
+    ]
     if args.limit:  # smoke runs check the mechanics, not the figures
         validation, neutral_rows = validation[: args.limit], neutral_rows[: args.limit]
-        calibration = calibration[: args.limit]
+        calibration, tweets = calibration[: args.limit], tweets[: args.limit]
     encoded = tokenizer([normalize(r["text"]) for r in rows], truncation=True, max_length=TRAIN_MAX_LENGTH)["input_ids"]
     targets = torch.tensor([training_target(r, args.teacher_weight, args.teacher_temperature) for r in rows])
+    partial = torch.tensor([is_partial(r) for r in rows])
     distilled = sum("teacher" in r for r in rows)
     lengths = [len(e) for e in encoded]
 
@@ -244,13 +326,13 @@ def main(argv: list[str] | None = None) -> dict:
         bar = tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch", mininterval=5)
         for index in bar:
             ids, mask = pad_batch(encoded, index, tokenizer.pad_token_id)
-            loss = train_step(model, ids, mask, targets[index], params, optimizer, scheduler, use_bf16)
+            loss = train_step(model, ids, mask, targets[index], params, optimizer, scheduler, use_bf16, partial[index])
             bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
-        figures = evaluate_in_training(model, tokenizer, validation, neutral_rows, use_bf16)
+        figures = evaluate_in_training(model, tokenizer, validation, neutral_rows, use_bf16, tweets)
         history.append({"epoch": epoch, **figures})
         print(f"epoch {epoch}: {figures}", flush=True)
-        if figures["validation_accuracy"] > best:
-            best = figures["validation_accuracy"]
+        if figures["selection"] > best:
+            best = figures["selection"]
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         state = {
             "model": model.state_dict(),
@@ -267,11 +349,20 @@ def main(argv: list[str] | None = None) -> dict:
 
     model.load_state_dict(best_state)
     calibrated = calibrate_neutral(model, tokenizer, calibration, use_bf16)
-    print(f"neutral calibration on {calibrated['rows']} held-out GoEmotions train rows: {calibrated}")
+    print(f"neutral calibration on {calibrated['rows']} held-out GoEmotions and tweet rows: {calibrated}")
     teacher = {"rows": distilled, "weight": args.teacher_weight, "temperature": args.teacher_temperature}
     save(model, tokenizer, args, history, time.time() - started, calibrated, teacher)
     args.checkpoint.unlink(missing_ok=True)
     return {} if args.skip_report else report(args)
+
+
+def _portable(value):
+    """An argument as the log records it: paths relative to the repository where they can be."""
+    if isinstance(value, list):
+        return [_portable(v) for v in value]
+    if isinstance(value, Path):
+        return os.path.relpath(value.resolve(), MODEL_DIR.parent)
+    return value
 
 
 def save(model, tokenizer, args, history: list[dict], seconds: float, calibration: dict, teacher: dict) -> None:
@@ -292,7 +383,7 @@ def save(model, tokenizer, args, history: list[dict], seconds: float, calibratio
         "teacher": teacher,
         "train_seconds": round(seconds),
         "args": {
-            k: str(v) if isinstance(v, Path) else v
+            k: _portable(v)
             for k, v in vars(args).items()
             if k not in ("model_dir", "tokenizer_dir", "checkpoint", "resume")
         },

@@ -21,6 +21,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 
 from ml.labels import LABELS
+from ml.language import is_scored, tweet_language
 from ml.mood import MoodResult, assess
 from ml.scoring import KINDS, ScoredTweet, ScoringConfig
 from server import jobs
@@ -183,7 +184,7 @@ def classify_tweets(job: Job, account: Account, classifier, timer: PhaseTimer) -
 
 
 def scored_tweets(account: Account, version: str, limit: int) -> list[ScoredTweet]:
-    """The account's newest ``limit`` classified tweets as ``ml.scoring.ScoredTweet``."""
+    """The account's newest ``limit`` classified tweets as ``ml.scoring.ScoredTweet``, with their language."""
     rows = db.session.execute(
         sa.select(Tweet, TweetEmotion)
         .join(TweetEmotion, sa.and_(TweetEmotion.tweet_id == Tweet.id, TweetEmotion.model_version == version))
@@ -202,6 +203,7 @@ def scored_tweets(account: Account, version: str, limit: int) -> list[ScoredTwee
             replies=tweet.reply_count,
             quotes=tweet.quote_count,
             text=tweet.text,
+            lang=tweet_language(tweet.classifier_text, tweet.lang),
         )
         for tweet, emotion in rows
     ]
@@ -211,7 +213,8 @@ def build_analysis(job: Job, account: Account, result: MoodResult, tweets: list[
     """The Analysis row for a mood result."""
     counts = dict.fromkeys(KINDS, 0)
     for tweet in tweets:
-        counts[tweet.kind] += 1
+        if is_scored(tweet.lang):
+            counts[tweet.kind] += 1
     window = result.window or {}
     return Analysis(
         account_id=account.id,
@@ -229,6 +232,8 @@ def build_analysis(job: Job, account: Account, result: MoodResult, tweets: list[
         reply_count=counts["reply"],
         quote_count=counts["quote"],
         retweet_count=counts["retweet"],
+        skipped_language_count=result.skipped_language,
+        language=result.language,
         window_start=datetime.fromisoformat(window["start"]) if window else None,
         window_end=datetime.fromisoformat(window["end"]) if window else None,
         breakdown=result.breakdown,

@@ -6,7 +6,9 @@ and the Flask web server, prints ``curl`` commands that work, and runs until Ctr
 no PostgreSQL. At startup it also stores the demo world's follow edges, usernames and hashtags as the follower
 graph (``--no-graph`` skips that). ``--smoke`` instead runs one analysis through the HTTP API, prints it, then
 (with the graph) analyses the other demo accounts, opts them in to matching and prints one recommendation for the
-account; it exits 0 on success.
+account; it exits 0 on success. ``--personas`` analyses every persona account of the demo world with at least
+``MIN_OWN_TWEETS`` own tweets through the same HTTP API and worker, and prints how many came out with their
+persona's mood (``persona_table``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,6 +37,9 @@ DEMO_WORLD = ROOT / "server" / "twitter_local" / "demo_world"
 DEMO_API_KEY = "demo-key"  # printed on purpose: the demo binds to 127.0.0.1 and holds only demo data
 DEMO_ACCOUNTS = ("sunny_sam", "calm_carla", "stressed_steve", "blue_bella")
 START_TIMEOUT = 180  # seconds for the worker and the web server to come up (a busy CPU loads slowly)
+# The mood each persona of the demo world is written to show (server.twitter_local.build_demo.PERSONAS).
+PERSONA_STATUS = {"cheerful": "Cheerful", "satisfied": "Satisfied", "stressed": "Stressed", "depressed": "Depressed"}
+MIN_OWN_TWEETS = 20  # fewer own tweets say too little about a persona to hold the model to it
 
 
 def free_port(preferred: int) -> int:
@@ -299,25 +305,100 @@ def smoke_recommendation(stack: DemoStack, username: str) -> int:
     return 0
 
 
+def persona_accounts(world: Path = DEMO_WORLD, min_own: int = MIN_OWN_TWEETS) -> dict[str, str]:
+    """username -> persona of the world's persona accounts with at least ``min_own`` own tweets (not replies,
+    retweets or quotes)."""
+    personas = json.loads((world / "world.json").read_text())["personas"]
+    with gzip.open(world / "users.jsonl.gz", "rt", encoding="utf-8") as lines:
+        usernames = {user["id"]: user["username"] for user in map(json.loads, lines)}
+    own: dict[str, int] = {}
+    with gzip.open(world / "tweets.jsonl.gz", "rt", encoding="utf-8") as lines:
+        for tweet in map(json.loads, lines):
+            if not tweet.get("referenced_tweets") and not tweet.get("in_reply_to_user_id"):
+                username = usernames[tweet["author_id"]]
+                own[username] = own.get(username, 0) + 1
+    return {
+        username: persona
+        for username, persona in sorted(personas.items())
+        if persona in PERSONA_STATUS and own.get(username, 0) >= min_own
+    }
+
+
+def persona_table(statuses: dict[str, str | None], personas: dict[str, str]) -> tuple[str, float]:
+    """A table of persona -> statuses the accounts came out with, and the share of determined ones that match."""
+    header = f"{'persona':<10} {'accounts':>8} " + " ".join(f"{s:>10}" for s in PERSONA_STATUS.values())
+    lines = [header + f" {'undetermined':>12} {'match':>7}"]
+    matched = determined = 0
+    for persona, expected in PERSONA_STATUS.items():
+        got = [statuses.get(u) for u, p in personas.items() if p == persona]
+        counts = [got.count(status) for status in PERSONA_STATUS.values()]
+        decided = len(got) - got.count(None)
+        hit = got.count(expected)
+        matched, determined = matched + hit, determined + decided
+        share = f"{hit / decided:.0%}" if decided else "-"
+        lines.append(
+            f"{persona:<10} {len(got):>8} "
+            + " ".join(f"{n:>10}" for n in counts)
+            + f" {got.count(None):>12} {share:>7}"
+        )
+    total = matched / determined if determined else 0.0
+    lines.append(f"match: {matched} of {determined} determined accounts ({total:.1%})")
+    return "\n".join(lines), total
+
+
+def personas(stack: DemoStack, accounts: dict[str, str]) -> int:
+    """Analyse every persona account through the HTTP API and print the table; 0 when every job succeeded."""
+    started = time.perf_counter()
+    locations = {username: stack.start_job("analyses", username) for username in accounts}
+    statuses, failed = {}, []
+    for username, location in locations.items():
+        job = stack.wait(location, timeout=900)
+        if job["state"] != "succeeded":
+            failed.append(username)
+            continue
+        statuses[username] = stack.result(job)["status"]
+    print(
+        f"{len(accounts)} persona accounts with >= {MIN_OWN_TWEETS} own tweets, {time.perf_counter() - started:.0f} s"
+    )
+    table, _ = persona_table(statuses, accounts)
+    print(table)
+    if failed:
+        print(f"jobs that failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the demo until Ctrl-C, or one ``--smoke`` analysis."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=5000, help="web server port (default 5000, else a free one)")
     parser.add_argument("--twitter-port", type=int, default=8123, help="local Twitter API port (default 8123)")
     parser.add_argument("--smoke", nargs="?", const="sunny_sam", metavar="USERNAME", help="analyse one account, exit")
-    parser.add_argument("--directory", type=Path, default=INSTANCE_DIR / "demo", help="database, queue and logs")
+    parser.add_argument(
+        "--directory",
+        type=Path,
+        help="database, queue and logs (default instance/demo; a new temporary one with --personas)",
+    )
     parser.add_argument("--no-graph", action="store_true", help="store no follower graph, recommend nothing")
+    parser.add_argument("--personas", action="store_true", help="analyse the persona accounts, print the table, exit")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     accounts = DEMO_ACCOUNTS + ((args.smoke,) if args.smoke and args.smoke.lower() not in DEMO_ACCOUNTS else ())
-    stack = DemoStack(args.directory, args.port, args.twitter_port, graph=not args.no_graph, accounts=accounts)
+    cast = persona_accounts() if args.personas else {}
+    if args.directory is None:
+        # The table measures the model on fresh analyses, so --personas never reuses the demo's database.
+        args.directory = Path(tempfile.mkdtemp(prefix="mood-personas-")) if args.personas else INSTANCE_DIR / "demo"
+    accounts += tuple(cast)
+    graph = not (args.no_graph or args.personas)
+    stack = DemoStack(args.directory, args.port, args.twitter_port, graph=graph, accounts=accounts)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the children on SIGTERM too
     try:
         print("starting the local Twitter API, a worker and the web server...", flush=True)
         stack.start()
         if args.smoke:
             return smoke(stack, args.smoke)
+        if args.personas:
+            return personas(stack, cast)
         print(instructions(stack), flush=True)
         while all(child.poll() is None for child in stack.children.values()):
             time.sleep(0.5)

@@ -51,10 +51,26 @@ def result_url(job_id: str, username: str) -> str:
 
 
 @cache
-def crisis_resources() -> dict:
-    """The curated supportive line and helplines (``server/data/crisis_resources.json``)."""
-    data = json.loads(CRISIS_RESOURCES.read_text(encoding="utf-8"))
-    return {"message": data["supportive_line"], "resources": data["resources"]}
+def _crisis_data() -> dict:
+    return json.loads(CRISIS_RESOURCES.read_text(encoding="utf-8"))
+
+
+def crisis_resources(language: str | None = None) -> dict:
+    """The curated supportive line and helplines (``server/data/crisis_resources.json``) for a language.
+
+    With a language some resource answers in, the line is in that language (English where none is
+    written) and the resources are those answering in it, the ones whose first language it is first,
+    then Find A Helpline (every country); otherwise every resource, in the file's order.
+    """
+    data = _crisis_data()
+    resources = data["resources"]
+    fallback = [r for r in resources if not r["languages"]]
+    matched = [r for r in resources if language in r["languages"]]
+    if matched:
+        resources = sorted(matched, key=lambda r: r["languages"].index(language)) + fallback
+    lines = data["supportive_lines"]
+    chosen = language if matched and language in lines else "en"
+    return {"message": lines[chosen], "language": chosen, "resources": resources}
 
 
 def _latest(model, account: Account | None):
@@ -83,7 +99,7 @@ def show_result(token: str):
     if analysis is not None:
         body["analysis"] = analysis_dict(analysis)
         if analysis.status in SUPPORT_STATUSES:
-            body["support"] = crisis_resources()
+            body["support"] = crisis_resources(analysis.language)
     if job is not None and job.kind == "recommendations":
         recommendation = _latest(Recommendation, account)
         body["recommendations"] = recommendation_dict(recommendation) if recommendation is not None else None

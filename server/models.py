@@ -145,6 +145,8 @@ class Analysis(db.Model):
     reply_count: Mapped[int] = mapped_column(default=0)
     quote_count: Mapped[int] = mapped_column(default=0)
     retweet_count: Mapped[int] = mapped_column(default=0)
+    skipped_language_count: Mapped[int] = mapped_column(default=0)  # left out: a language the model does not read
+    language: Mapped[str | None] = mapped_column(sa.String(8))  # the account's main language, for resources
     window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     breakdown: Mapped[dict] = mapped_column(sa.JSON)

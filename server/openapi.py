@@ -120,6 +120,7 @@ SCHEMAS = {
     },
     "Extreme": {
         "type": ["object", "null"],
+        "description": "null when no own tweet has at least half its probability on the emotion",
         "properties": {"id": {"type": "string"}, "text": {"type": "string"}, "score": {"type": "number"}},
     },
     "Analysis": {
@@ -132,7 +133,7 @@ SCHEMAS = {
             "status": {"type": ["string", "null"], "enum": [*STATUSES, None]},
             "reason": {
                 "type": ["string", "null"],
-                "enum": ["no_tweets", "too_few_emotional_tweets", None],
+                "enum": ["no_tweets", "too_few_emotional_tweets", "unsupported_language", None],
                 "description": "why status is null",
             },
             "confidence": {"type": "number", "minimum": 0, "maximum": 1},
@@ -147,7 +148,17 @@ SCHEMAS = {
             "tweet_count": {"type": "integer"},
             "tweet_counts": {
                 "type": "object",
-                "properties": {kind: {"type": "integer"} for kind in ("own", "reply", "quote", "retweet")},
+                "properties": {
+                    **{kind: {"type": "integer"} for kind in ("own", "reply", "quote", "retweet")},
+                    "skipped_language": {
+                        "type": "integer",
+                        "description": "tweets left out: a language the model does not read (English only)",
+                    },
+                },
+            },
+            "language": {
+                "type": ["string", "null"],
+                "description": "the account's main tweet language (ISO 639-1), which picks the support resources",
             },
             "happiest": {"$ref": "#/components/schemas/Extreme"},
             "saddest": {"$ref": "#/components/schemas/Extreme"},

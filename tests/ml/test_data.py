@@ -5,23 +5,40 @@ from collections import Counter
 import pytest
 
 from ml.data import (
+    AIRLINE,
+    AIRLINE_NEGATIVE_SHARE,
     DATA_DIR,
+    SEMEVAL_DEV,
+    SEMEVAL_TRAIN,
+    SOURCES,
     TEACHER_FILE,
     TEACHER_WEIGHT,
     TWEET_REPEATS,
+    TWEETEVAL_TRAIN,
+    TWEETEVAL_VALIDATION,
     DataError,
     calibration_rows,
     goemotions_rows,
+    is_airline_eval_user,
     is_calibration_row,
+    is_partial,
+    is_semeval_holdout,
     map_goemotions,
     neutral_eval_rows,
     neutral_gold,
+    read_airline,
     read_jsonl,
     read_teacher,
+    selection_rows,
+    semeval_gold,
+    semeval_target,
+    subsample,
+    text_key,
     training_rows,
     training_target,
+    tweet_rows,
 )
-from ml.labels import GOEMOTIONS_TO_LABEL, LABELS
+from ml.labels import GOEMOTIONS_TO_LABEL, LABELS, SEMEVAL_TO_LABEL
 
 
 def test_goemotions_mapping_collapses_or_drops():
@@ -38,7 +55,7 @@ def test_goemotions_mapping_collapses_or_drops():
 
 
 def test_training_set_is_as_documented_and_never_holds_calibration_rows():
-    rows = training_rows()
+    rows = training_rows(sources=("carer", "goemotions"))
     tweets = read_jsonl(DATA_DIR / "emotion_train.jsonl")
     assert len(tweets) == 16000
     assert rows[: len(tweets) * TWEET_REPEATS] == tweets * TWEET_REPEATS
@@ -51,7 +68,7 @@ def test_training_set_is_as_documented_and_never_holds_calibration_rows():
     assert set(labels) == {*LABELS, None} and labels["neutral"] > 10000
     assert labels[None] > 2000  # rows mixing two of our labels, learned from the teacher alone
     assert all(len(r["teacher"]) == len(LABELS) for r in reddit)
-    assert rows == training_rows()  # no randomness in what is trained on
+    assert rows == training_rows(sources=("carer", "goemotions"))  # no randomness in what is trained on
 
 
 def test_shipped_teacher_logits_cover_every_goemotions_train_row():
@@ -149,3 +166,116 @@ def test_shipped_neutral_check_is_goemotions_dev_with_the_only_gold():
     assert rows == read_jsonl(DATA_DIR / "goemotions_dev_neutral.jsonl")
     any_vote = neutral_eval_rows(DATA_DIR / "goemotions_dev.jsonl", "any")
     assert Counter(r["label"] for r in any_vote)["neutral"] == 1766  # README: rows carrying neutral
+
+
+# --- real tweets ---------------------------------------------------------------------------------
+
+
+def test_semeval_labels_map_as_the_model_card_says():
+    assert semeval_gold("anger,disgust,joy") == {"anger", "joy"}
+    assert semeval_gold("optimism,pessimism") == {"joy", "sadness"}
+    assert semeval_gold("") == {"neutral"}  # annotated with no emotion
+    assert semeval_gold("anticipation,trust") == set()  # no label of ours
+    assert semeval_target("anger,disgust,joy") == {"anger": 2 / 3, "joy": 1 / 3}
+    assert semeval_target("love,trust") == {"love": 1.0}
+    assert semeval_target("") == {"neutral": 1.0}
+    assert semeval_target("anticipation") is None
+    assert set(SEMEVAL_TO_LABEL.values()) - {None} <= set(LABELS)
+
+
+def test_text_keys_find_tweeteval_copies_of_semeval_tweets():
+    semeval = "@Max_Kellerman  it also helps that the majority of NFL coaching is inept. #GOPATS"
+    tweeteval = "@user it also helps that the majority of NFL coaching is inept. #GOPATS "
+    assert text_key(semeval) == text_key(tweeteval)
+    assert text_key("so happy today") != text_key("so sad today")
+
+
+def write_shared(root, semeval_train, semeval_dev, tweeteval_train, tweeteval_validation, airline):
+    for name, rows in (
+        (SEMEVAL_TRAIN, semeval_train),
+        (SEMEVAL_DEV, semeval_dev),
+        (TWEETEVAL_TRAIN, tweeteval_train),
+        (TWEETEVAL_VALIDATION, tweeteval_validation),
+    ):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (root / AIRLINE).parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(root / AIRLINE, "wt") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in airline)
+    return root
+
+
+def semeval_row_id(holdout: bool, start: int = 0) -> str:
+    return next(f"id{i}" for i in range(start, 10_000) if is_semeval_holdout({"id": f"id{i}"}) == holdout)
+
+
+def test_tweet_rows_carry_their_targets_and_never_an_evaluation_tweet(tmp_path):
+    train_id, holdout_id = semeval_row_id(False), semeval_row_id(True)
+    other_train_id = semeval_row_id(False, int(train_id[2:]) + 1)
+    # A complaint among the share of negative airline tweets trained on, and one outside it.
+    kept, dropped = (
+        next(
+            t
+            for t in (f"@united lost my bag ({i})" for i in range(1000))
+            if bool(subsample([{"text": t}], share)) == keep
+        )
+        for keep, share in ((True, AIRLINE_NEGATIVE_SHARE), (False, AIRLINE_NEGATIVE_SHARE))
+    )
+    eval_user = next(f"u{i}" for i in range(100) if is_airline_eval_user(f"u{i}"))
+    train_user = next(f"u{i}" for i in range(100) if not is_airline_eval_user(f"u{i}"))
+    shared = write_shared(
+        tmp_path,
+        semeval_train=[
+            {"id": train_id, "text": "@bob so angry and disgusted, also happy?", "label": "anger,disgust,joy"},
+            {"id": holdout_id, "text": "held out for selection", "label": "sadness"},
+            {"id": other_train_id, "text": "@someone the dev tweet again", "label": "fear"},
+            {"id": "x", "text": "only trust here", "label": "trust"},
+        ],
+        semeval_dev=[{"id": "d", "text": "@alice the dev tweet again", "label": "fear"}],
+        tweeteval_train=[
+            {"text": "@user grr so annoyed", "label": "anger"},
+            {"text": "@user keep going, it will be fine", "label": "optimism"},
+            {"text": "@user the dev tweet again", "label": "sadness"},
+        ],
+        tweeteval_validation=[{"text": "@user validation tweet", "label": "joy"}],
+        airline=[
+            {"user": train_user, "text": kept, "label": "negative", "label_confidence": 1.0},
+            {"user": train_user, "text": dropped, "label": "negative", "label_confidence": 1.0},
+            {"user": train_user, "text": "@united meh", "label": "negative", "label_confidence": 0.6},
+            {"user": train_user, "text": "@united validation tweet", "label": "neutral", "label_confidence": 1.0},
+            {"user": eval_user, "text": "@united late again", "label": "negative", "label_confidence": 1.0},
+        ],
+    )
+    rows = tweet_rows(shared, SOURCES)
+    texts = [r["text"] for r in rows]
+    assert texts == [
+        "@bob so angry and disgusted, also happy?",
+        "@user grr so annoyed",
+        "@user keep going, it will be fine",
+        kept,
+    ]
+    assert rows[0]["target"] == {"anger": 2 / 3, "joy": 1 / 3} and not is_partial(rows[0])
+    assert [r["label"] for r in rows[1:3]] == ["anger", "joy"]  # optimism is joy's
+    assert is_partial(rows[3]) and training_target(rows[3]) == [
+        float(label in ("sadness", "anger", "fear")) for label in LABELS
+    ]
+    assert [r["text"] for r in tweet_rows(shared, ("semeval",))] == texts[:1]
+    exclude = tmp_path / "demo.jsonl"
+    exclude.write_text(json.dumps({"text": "@someone_else grr, so annoyed"}) + "\n")
+    assert "@user grr so annoyed" not in [r["text"] for r in tweet_rows(shared, SOURCES, [exclude])]
+    assert selection_rows(shared) == [{"text": "held out for selection", "gold": ["sadness"]}]
+
+
+def test_missing_real_tweet_sources_are_a_clear_error(tmp_path):
+    with pytest.raises(DataError, match="no semeval2018_ec/train.jsonl.*--shared-dir"):
+        training_rows(shared_dir=tmp_path)
+    with pytest.raises(DataError, match="unknown source"):
+        training_rows(sources=("carer", "reddit"))
+    assert training_rows(shared_dir=tmp_path, sources=("carer",))  # no real tweets asked for: fine
+
+
+def test_airline_lines_are_checked(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"user": "u", "text": "late", "label": "negative", "label_confidence": 1.0}\n{"user": "u"}\n')
+    with pytest.raises(DataError, match="a.jsonl:2: expected an airline tweet"):
+        read_airline(path)

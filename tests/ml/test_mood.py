@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ml.labels import EMOTIONS, LABELS
-from ml.mood import STATUSES, MoodResult, assess, mood_confidence, mood_status
+from ml.mood import EXTREME_FLOOR, STATUSES, MoodResult, assess, mood_confidence, mood_status
 from ml.scoring import KINDS, ScoredTweet, ScoringConfig
 
 FAST = settings(max_examples=100, deadline=None)
@@ -45,11 +45,12 @@ tweet_st = st.builds(
     probs=probs_st(),
     likes=st.integers(0, 10**5),
     text=st.text(max_size=20),
+    lang=st.sampled_from([None, "en", "en", "es"]),
 )
 
 
-def tweet(id, probs, kind="own", age_days=0.0):
-    return ScoredTweet(id, NOW - timedelta(days=age_days), kind, probs, text=f"tweet {id}")
+def tweet(id, probs, kind="own", age_days=0.0, lang=None):
+    return ScoredTweet(id, NOW - timedelta(days=age_days), kind, probs, text=f"tweet {id}", lang=lang)
 
 
 # --- status -------------------------------------------------------------------------------------
@@ -184,6 +185,53 @@ def test_assess_without_own_tweets_has_no_extremes():
     assert result.happiest is None and result.saddest is None
 
 
+def test_a_quiet_account_keeps_the_mood_of_its_last_tweets():
+    # Three months without a tweet: recency counts from the newest tweet, not from the wall clock.
+    tweets = [tweet(str(i), {"sadness": 0.85, "neutral": 0.15}, age_days=90 + i) for i in range(20)]
+    result = assess(tweets, NOW)
+    assert (result.status, result.reason) == ("Depressed", None)
+    assert result.emotional_weight == pytest.approx(
+        assess([tweet(t.id, t.probs, age_days=i) for i, t in enumerate(tweets)], NOW).emotional_weight
+    )
+    assert result.window["end"] == (NOW - timedelta(days=90)).isoformat()
+
+
+def test_a_tweet_dated_after_now_does_not_move_the_reference():
+    future = [tweet("f", {"joy": 0.9, "neutral": 0.1}, age_days=-30)]
+    old = [tweet(str(i), {"sadness": 0.9, "neutral": 0.1}, age_days=14) for i in range(8)]
+    result = assess(future + old, NOW)
+    # Measured from NOW the sad tweets count half each; from the future tweet, a quarter.
+    assert result.emotional_weight == pytest.approx(0.9 + 8 * 0.9 * 0.5)
+
+
+def test_non_english_tweets_are_left_out_and_counted():
+    english = [tweet(str(i), {"joy": 0.9, "neutral": 0.1}, lang="en") for i in range(6)]
+    spanish = [tweet(f"es{i}", {"anger": 0.9, "neutral": 0.1}, lang="es") for i in range(10)]
+    result = assess(english + spanish, NOW)
+    assert (result.status, result.tweet_count, result.skipped_language) == ("Cheerful", 6, 10)
+    assert result.breakdown["anger"] == 0.0
+    assert result.language == "es"  # the account's main language, for the resources shown
+
+
+def test_an_account_with_only_unread_languages_is_undetermined_with_its_reason():
+    result = assess([tweet(str(i), {"sadness": 0.9}, lang="pt") for i in range(30)], NOW)
+    assert (result.status, result.reason, result.skipped_language, result.tweet_count) == (
+        None,
+        "unsupported_language",
+        30,
+        0,
+    )
+    assert result.language == "pt" and result.window is None
+
+
+def test_extremes_below_the_floor_are_null():
+    tweets = [tweet(str(i), {"joy": 0.3, "sadness": 0.3, "neutral": 0.4}) for i in range(10)]
+    tweets.append(tweet("sad", {"sadness": EXTREME_FLOOR, "neutral": 1 - EXTREME_FLOOR}))
+    result = assess(tweets, NOW)
+    assert result.happiest is None
+    assert result.saddest == {"id": "sad", "text": "tweet sad", "score": EXTREME_FLOOR}
+
+
 @FAST
 @given(st.lists(tweet_st, max_size=25), st.floats(0, 10))
 def test_assess_properties(tweets, threshold):
@@ -191,16 +239,20 @@ def test_assess_properties(tweets, threshold):
     result = assess(tweets, NOW, config)
     assert isinstance(result, MoodResult)
     assert 0.0 <= result.confidence <= 1.0
-    assert result.tweet_count == len(tweets)
+    scored = [t for t in tweets if t.lang != "es"]
+    assert (result.tweet_count, result.skipped_language) == (len(scored), len(tweets) - len(scored))
     determined = result.emotional_weight > 0 and result.emotional_weight >= threshold
     if determined:
         assert result.status == mood_status(result.breakdown)
         assert result.reason is None
     else:
         assert result.status is None and result.low_confidence
-        assert result.reason == ("no_tweets" if not tweets else "too_few_emotional_tweets")
-    own = [t for t in tweets if t.kind == "own"]
+        if scored:
+            assert result.reason == "too_few_emotional_tweets"
+        else:
+            assert result.reason == ("unsupported_language" if tweets else "no_tweets")
     for extreme, label in ((result.happiest, "joy"), (result.saddest, "sadness")):
+        own = [t for t in scored if t.kind == "own" and t.probs[label] >= EXTREME_FLOOR]
         if not own:
             assert extreme is None
             continue

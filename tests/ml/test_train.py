@@ -7,7 +7,7 @@ import torch
 import ml.train
 from ml import ClassificationModel
 from ml.labels import LABELS
-from ml.train import MODEL_VERSION, bucketed_batches, main, neutral_f1_at
+from ml.train import MODEL_VERSION, bucketed_batches, main, neutral_f1_at, row_losses
 
 
 def test_bucketed_batches_cover_every_row_once_and_group_lengths():
@@ -85,3 +85,41 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, monkeypatch, c
     assert [e["epoch"] for e in log["epochs"]] == [1, 2]
     assert {"validation_accuracy", "neutral_f1"} <= set(log["epochs"][1])
     assert not (tmp_path / "ck" / "state.pt").exists()  # a finished run leaves no checkpoint
+
+
+def test_partial_rows_learn_the_mass_on_their_allowed_labels():
+    logits = torch.tensor([[2.0, 0.0, 0.0, 1.0, 1.0, 0.0, 3.0], [0.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    allowed = torch.tensor([[1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    losses = row_losses(logits, allowed, torch.tensor([True, False]))
+    probs = logits.softmax(-1)
+    assert losses[0] == pytest.approx(-torch.log(probs[0, [0, 3, 4]].sum()).item())  # sadness/anger/fear mass
+    assert losses[1] == pytest.approx(-torch.log(probs[1, 1]).item())  # a one-hot soft target is cross-entropy
+    # Moving mass from neutral to any allowed label lowers a partial row's loss; the choice among them is free.
+    to_anger, to_fear = logits.clone(), logits.clone()
+    to_anger[0, 3] += 2
+    to_fear[0, 4] += 2
+    partial = torch.tensor([True, False])
+    assert row_losses(to_anger, allowed, partial)[0] < losses[0]
+    assert row_losses(to_anger, allowed, partial)[0] == pytest.approx(row_losses(to_fear, allowed, partial)[0].item())
+    logits.requires_grad_(True)
+    row_losses(logits, allowed, partial).sum().backward()
+    assert torch.isfinite(logits.grad).all()  # zeros in soft targets never reach a -inf
+
+
+def test_training_without_the_real_tweet_data_says_where_to_point(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(
+            ["--shared-dir", str(tmp_path), "--model-dir", str(tmp_path / "m"), "--tokenizer-dir", str(tmp_path / "t")]
+        )
+    assert exc.value.code == 2
+    assert "--shared-dir" in capsys.readouterr().err and not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(
+    "replay, message",
+    [("carer", "expected SOURCE=SHARE"), ("carer=2", "share in (0, 1]"), ("semeval=0.5", "share in (0, 1]")],
+)
+def test_bad_replay_shares_are_refused(tmp_path, capsys, replay, message):
+    with pytest.raises(SystemExit) as exc:
+        main(["--replay", replay, "--model-dir", str(tmp_path / "m"), "--tokenizer-dir", str(tmp_path / "t")])
+    assert exc.value.code == 2 and message in capsys.readouterr().err

@@ -143,9 +143,9 @@ def new_account(api, prefix: str, texts: list[str | dict] = (), **fields) -> dic
     for age, text in zip(range(len(texts), 0, -1), texts):
         record = text if isinstance(text, dict) else {"text": text}
         created = (now - timedelta(hours=age)).astimezone(UTC)
-        api.add_tweet({"author_id": user_id, "created_at": _format(created), **record})
+        api.add_tweet({"author_id": user_id, "created_at": twitter_time(created), **record})
     return user
 
 
-def _format(moment: datetime) -> str:
+def twitter_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")

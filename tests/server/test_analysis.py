@@ -13,7 +13,8 @@ from ml.mood import STATUSES
 from server import analysis, jobs, privacy
 from server.extensions import db
 from server.models import Account, Analysis, Job, Tweet, TweetEmotion, TweetHashtag, utcnow
-from tests.server.fixtures_app import new_account
+from server.serialize import analysis_dict
+from tests.server.fixtures_app import new_account, twitter_time
 
 
 @pytest.fixture
@@ -267,3 +268,40 @@ def test_a_delivery_that_lost_its_job_stops_without_writing(ctx, classifier, loc
     job = reload(job)
     assert (job.state, job.task_id, job.fetched) == ("running", "the-other-delivery", 0)
     assert job.analysis is None and count(Tweet, Tweet.account_id == job.account_id) == 0
+
+
+def test_tweets_in_other_languages_are_left_out_and_counted(ctx, classifier, local_twitter):
+    english = [{"text": f"Best day ever, I love my friends so much! #{i}", "lang": "en"} for i in range(12)]
+    spanish = [{"text": f"Estoy muy triste, ya no puedo más con todo esto {i}", "lang": "es"} for i in range(20)]
+    # Twitter could not tell this one's language: the detector can.
+    undetermined = [{"text": "Ich bin so traurig und müde, alles ist zu viel für mich", "lang": "und"}]
+    user = new_account(local_twitter, "polyglot", spanish + undetermined + english)
+    job = start(user["username"])
+    run(job, classifier)
+    result = reload(job).analysis
+    assert (result.tweet_count, result.skipped_language_count) == (12, 21)
+    assert result.language == "es"
+    assert result.status in ("Cheerful", "Satisfied") and result.breakdown["sadness"] < 0.2
+    with current_app.test_request_context():
+        counts = analysis_dict(result)["tweet_counts"]
+    assert counts["skipped_language"] == 21 and counts["own"] == 12
+
+
+def test_an_account_quiet_for_months_keeps_its_mood(ctx, classifier, local_twitter):
+    now = local_twitter.state.world_now()
+    sad = [
+        "I miss her so much, everything feels empty without her",
+        "Crying again tonight. I feel so alone and hopeless",
+        "nothing matters anymore, I'm so tired of feeling this sad",
+        "lost my dog today and my heart is broken",
+    ]
+    tweets = [
+        {"text": f"{sad[i % len(sad)]} ({i})", "created_at": twitter_time(now - timedelta(days=95, hours=i))}
+        for i in range(24)
+    ]
+    user = new_account(local_twitter, "quiet", tweets)
+    job = start(user["username"])
+    run(job, classifier)
+    result = reload(job).analysis
+    assert (result.status, result.reason) == ("Depressed", None)
+    assert result.saddest is not None and result.happiest is None  # no tweet of this account is happy

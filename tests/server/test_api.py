@@ -204,7 +204,8 @@ def test_latest_analysis_and_history(client, app):
         "window",
         "model_version",
     }
-    assert analysis["tweet_counts"] == {"own": 9, "reply": 1, "quote": 1, "retweet": 1}
+    assert analysis["tweet_counts"] == {"own": 9, "reply": 1, "quote": 1, "retweet": 1, "skipped_language": 0}
+    assert analysis["language"] is None
     assert analysis["window"] == {"start": "2026-11-01T00:00:00+00:00", "end": "2026-11-20T00:00:00+00:00"}
     history = client.get("/api/v1/accounts/Trend_Tess/analyses?limit=2", headers=AUTH).get_json()
     assert [a["status"] for a in history["analyses"]] == ["Cheerful", "Satisfied"]

@@ -10,7 +10,7 @@ from server.links import SALT, crisis_resources, make_token, result_url
 from server.models import Account, Analysis, Job
 
 
-def _job_with_analysis(status: str | None, username: str = "linked_lu") -> Job:
+def _job_with_analysis(status: str | None, username: str = "linked_lu", language: str | None = None) -> Job:
     account = Account(twitter_id="4242", username=username, username_key=username.lower())
     job = Job(username=username, username_key=username.lower(), kind="analysis", state="succeeded", total=3)
     db.session.add_all([account, job])
@@ -19,7 +19,7 @@ def _job_with_analysis(status: str | None, username: str = "linked_lu") -> Job:
     db.session.add(
         Analysis(
             account_id=account.id, job_id=job.id, model_version="v", status=status, tweet_count=3, breakdown={},
-            **numbers,
+            language=language, **numbers,
         )
     )  # fmt: skip
     db.session.commit()
@@ -47,6 +47,36 @@ def test_worrying_results_carry_support_and_crisis_resources(app, client, status
     assert support["message"]
     text = str(support["resources"])
     assert "988" in text and "findahelpline.com" in text and len(support["resources"]) >= 5
+
+
+def test_a_spanish_account_gets_spanish_resources_first(app, client):
+    with app.test_request_context():
+        token = make_token(_job_with_analysis("Depressed", language="es").id, "linked_lu")
+    support = client.get(f"/r/{token}").get_json()["support"]
+    assert support["language"] == "es" and "confidencial" in support["message"]
+    countries = [r["country"] for r in support["resources"]]
+    assert countries[0] == "ES" and countries[-1] == "elsewhere"
+    assert "GB" not in countries  # an English-only line is not offered to a Spanish speaker
+    assert all("es" in r["languages"] for r in support["resources"][:-1])
+
+
+@pytest.mark.parametrize("language", [None, "ja"])
+def test_unknown_languages_get_every_resource_in_english(language):
+    support = crisis_resources(language)
+    assert support["language"] == "en"
+    assert support["resources"] == crisis_resources()["resources"]
+    assert {r["country"] for r in support["resources"]} >= {"US", "ES", "DE", "elsewhere"}
+
+
+def test_an_english_account_gets_the_english_speaking_lines():
+    countries = [r["country"] for r in crisis_resources("en")["resources"]]
+    assert countries == ["US", "CA", "GB", "IE", "AU", "elsewhere"]
+
+
+def test_every_resource_language_but_the_fallback_has_its_own_line():
+    support = crisis_resources()
+    for language in {lang for r in support["resources"] for lang in r["languages"]}:
+        assert crisis_resources(language)["language"] == language
 
 
 def test_resources_file_notes_its_sources():
