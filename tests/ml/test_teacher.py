@@ -32,4 +32,4 @@ def test_smoke_teacher_labels_goemotions_rows_for_training(tmp_path):
     assert not checkpoint.exists()
     labelled = goemotions_rows(data / "goemotions_train.jsonl.gz", teacher)
     assert 0 < len(labelled) <= 48 and all("teacher" in r for r in labelled)
-    assert training_rows(data)[-len(labelled) :] == labelled
+    assert training_rows(data, sources=("carer", "goemotions"))[-len(labelled) :] == labelled
