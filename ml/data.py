@@ -72,6 +72,20 @@ class DataError(ValueError):
     """A data file line that cannot be used; the message names the file and line."""
 
 
+def json_lines(path: str | Path):
+    """``(line number, object)`` for each non-blank line of a JSONL(.gz) file; DataError names a bad line."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield lineno, json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+
+
 def read_jsonl(
     path: str | Path, labels: Collection[str] | None = None, multi_label: bool = False, allow_empty: bool = False
 ) -> list[dict]:
@@ -80,30 +94,17 @@ def read_jsonl(
     With ``multi_label``, a label is a comma-joined list (GoEmotions' ``"joy,neutral"``) and
     each of its names must be in ``labels``; ``allow_empty`` accepts ``""`` (SemEval's "no emotion").
     """
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
     rows = []
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-            if (
-                not isinstance(row, dict)
-                or not isinstance(row.get("text"), str)
-                or not isinstance(row.get("label"), str)
-            ):
-                raise DataError(f'{path}:{lineno}: expected an object with string "text" and "label"')
-            names = row["label"].split(",") if multi_label else [row["label"]]
-            if allow_empty and not row["label"]:
-                names = []
-            unknown = [name for name in names if labels is not None and name not in labels]
-            if unknown:
-                raise DataError(f"{path}:{lineno}: unknown label {unknown[0]!r} (known: {', '.join(labels)})")
-            rows.append(row)
+    for lineno, row in json_lines(path):
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not isinstance(row.get("label"), str):
+            raise DataError(f'{path}:{lineno}: expected an object with string "text" and "label"')
+        names = row["label"].split(",") if multi_label else [row["label"]]
+        if allow_empty and not row["label"]:
+            names = []
+        unknown = [name for name in names if labels is not None and name not in labels]
+        if unknown:
+            raise DataError(f"{path}:{lineno}: unknown label {unknown[0]!r} (known: {', '.join(labels)})")
+        rows.append(row)
     return rows
 
 
@@ -317,23 +318,18 @@ def is_airline_eval_user(user: str) -> bool:
 def read_airline(path: str | Path) -> list[dict]:
     """Airline tweets whose raters agreed unanimously (`AIRLINE_MIN_CONFIDENCE`)."""
     rows = []
-    opener = gzip.open if Path(path).suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                keep = row["label_confidence"] >= AIRLINE_MIN_CONFIDENCE
-                text, user, label = str(row["text"]), str(row["user"]), row["label"]
-            except (json.JSONDecodeError, KeyError, TypeError):
-                raise DataError(
-                    f"{path}:{lineno}: expected an airline tweet with text, user, label, label_confidence"
-                ) from None
-            if label not in AIRLINE_SENTIMENT_TO_LABELS:
-                raise DataError(f"{path}:{lineno}: unknown sentiment {label!r}")
-            if keep:
-                rows.append({"text": text, "user": user, "label": label})
+    for lineno, row in json_lines(path):
+        try:
+            keep = row["label_confidence"] >= AIRLINE_MIN_CONFIDENCE
+            text, user, label = str(row["text"]), str(row["user"]), row["label"]
+        except (KeyError, TypeError):
+            raise DataError(
+                f"{path}:{lineno}: expected an airline tweet with text, user, label, label_confidence"
+            ) from None
+        if label not in AIRLINE_SENTIMENT_TO_LABELS:
+            raise DataError(f"{path}:{lineno}: unknown sentiment {label!r}")
+        if keep:
+            rows.append({"text": text, "user": user, "label": label})
     return rows
 
 
@@ -347,9 +343,7 @@ def held_out_keys(shared_dir: Path, exclude: Collection[Path] = ()) -> set[str]:
     (JSONL with a ``text`` field, e.g. the demo world's tweets): training never sees them."""
     keys = set()
     for path in exclude:
-        opener = gzip.open if Path(path).suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8") as fh:
-            keys |= {text_key(json.loads(line)["text"]) for line in fh if line.strip()}
+        keys |= {text_key(str(row.get("text", ""))) for _, row in json_lines(path) if isinstance(row, dict)}
     for name in (SEMEVAL_DEV, TWEETEVAL_VALIDATION):
         if (shared_dir / name).exists():
             keys |= {text_key(r["text"]) for r in read_jsonl(shared_dir / name, allow_empty=True)}
