@@ -5,17 +5,12 @@ from collections import Counter
 import pytest
 
 from ml.data import (
-    AIRLINE,
     AIRLINE_NEGATIVE_SHARE,
     DATA_DIR,
-    SEMEVAL_DEV,
-    SEMEVAL_TRAIN,
     SOURCES,
     TEACHER_FILE,
     TEACHER_WEIGHT,
     TWEET_REPEATS,
-    TWEETEVAL_TRAIN,
-    TWEETEVAL_VALIDATION,
     DataError,
     calibration_rows,
     goemotions_rows,
@@ -39,6 +34,7 @@ from ml.data import (
     tweet_rows,
 )
 from ml.labels import GOEMOTIONS_TO_LABEL, LABELS, SEMEVAL_TO_LABEL
+from tests.ml.shared_data import write_shared
 
 
 def test_goemotions_mapping_collapses_or_drops():
@@ -188,21 +184,6 @@ def test_text_keys_find_tweeteval_copies_of_semeval_tweets():
     tweeteval = "@user it also helps that the majority of NFL coaching is inept. #GOPATS "
     assert text_key(semeval) == text_key(tweeteval)
     assert text_key("so happy today") != text_key("so sad today")
-
-
-def write_shared(root, semeval_train, semeval_dev, tweeteval_train, tweeteval_validation, airline):
-    for name, rows in (
-        (SEMEVAL_TRAIN, semeval_train),
-        (SEMEVAL_DEV, semeval_dev),
-        (TWEETEVAL_TRAIN, tweeteval_train),
-        (TWEETEVAL_VALIDATION, tweeteval_validation),
-    ):
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
-    (root / AIRLINE).parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(root / AIRLINE, "wt") as fh:
-        fh.writelines(json.dumps(r) + "\n" for r in airline)
-    return root
 
 
 def semeval_row_id(holdout: bool, start: int = 0) -> str:

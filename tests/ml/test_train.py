@@ -8,6 +8,7 @@ import ml.train
 from ml import ClassificationModel
 from ml.labels import LABELS
 from ml.train import MODEL_VERSION, bucketed_batches, main, neutral_f1_at, row_losses
+from tests.ml.shared_data import tiny_shared
 
 
 def test_bucketed_batches_cover_every_row_once_and_group_lengths():
@@ -37,6 +38,8 @@ def test_smoke_training_writes_a_loadable_model(tmp_path):
     model_dir, tokenizer_dir = tmp_path / "model", tmp_path / "tokenizer"
     main(
         [
+            "--shared-dir",
+            str(tiny_shared(tmp_path / "shared")),
             "--limit",
             "64",
             "--epochs",
@@ -63,6 +66,7 @@ def test_smoke_training_writes_a_loadable_model(tmp_path):
 
 def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, monkeypatch, capsys):
     args = ["--limit", "32", "--epochs", "2", "--batch-size", "16", "--skip-report"]
+    args += ["--shared-dir", str(tiny_shared(tmp_path / "shared"))]
     args += ["--model-dir", str(tmp_path / "model"), "--tokenizer-dir", str(tmp_path / "tok")]
     args += ["--checkpoint", str(tmp_path / "ck" / "state.pt")]
     evaluate = ml.train.evaluate_in_training
