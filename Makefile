@@ -20,7 +20,7 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(PY)
 	touch $@ $(VENV)/.run-deps
 
 run: $(VENV)/.run-deps
-	$(PY) -m server.demo
+	$(PY) -m server.dev.demo
 
 test: $(VENV)/.dev-deps
 	$(PY) -m ruff check .
@@ -28,23 +28,23 @@ test: $(VENV)/.dev-deps
 	$(PY) -m pytest
 
 bench: $(VENV)/.run-deps
-	$(PY) -m ml.bench
+	$(PY) -m ml.training.bench
 
 # Stage 1 learns CARER + GoEmotions from the base (the -3 recipe); stage 2 fine-tunes that model on real
 # tweets with a share of CARER kept (model/README.md, "Training recipe").
 train: $(VENV)/.run-deps
-	$(PY) -m ml.train --sources carer,goemotions --model-dir .train/stage1 --tokenizer-dir .train/stage1-tokenizer
-	$(PY) -m ml.train --init .train/stage1 --replay carer=0.5 --epochs 1 --lr 5e-5
+	$(PY) -m ml.training.train --sources carer,goemotions --model-dir .train/stage1 --tokenizer-dir .train/stage1-tokenizer
+	$(PY) -m ml.training.train --init .train/stage1 --replay carer=0.5 --epochs 1 --lr 5e-5
 
 SHARED ?= ../shared/data
 
 evaluate: $(VENV)/.run-deps
-	$(PY) -m ml.evaluate --data ml/data/emotion_validation.jsonl --labels sadness,joy,love,anger,fear,surprise
-	$(PY) -m ml.evaluate --data ml/data/goemotions_dev_neutral.jsonl --neutral-vs-emotional
-	$(PY) -m ml.evaluate --data ml/data/goemotions_dev.jsonl --neutral-gold any
-	$(PY) -m ml.evaluate --data $(SHARED)/semeval2018_ec/dev.jsonl --multi-label
-	$(PY) -m ml.evaluate --data $(SHARED)/tweeteval_emotion/validation.jsonl --tweeteval
-	$(PY) -m ml.evaluate --data $(SHARED)/tweets/airline_tweets.jsonl.gz --airline
+	$(PY) -m ml.training.evaluate --data ml/training/data/emotion_validation.jsonl --labels sadness,joy,love,anger,fear,surprise
+	$(PY) -m ml.training.evaluate --data ml/training/data/goemotions_dev_neutral.jsonl --neutral-vs-emotional
+	$(PY) -m ml.training.evaluate --data ml/training/data/goemotions_dev.jsonl --neutral-gold any
+	$(PY) -m ml.training.evaluate --data $(SHARED)/semeval2018_ec/dev.jsonl --multi-label
+	$(PY) -m ml.training.evaluate --data $(SHARED)/tweeteval_emotion/validation.jsonl --tweeteval
+	$(PY) -m ml.training.evaluate --data $(SHARED)/tweets/airline_tweets.jsonl.gz --airline
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .train

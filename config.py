@@ -7,9 +7,14 @@ reach the code through ``current_app.config`` (or explicit arguments).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import ml
+from tasks import names
+
+if TYPE_CHECKING:
+    from ml.mood.weights import ScoringConfig
 
 ROOT = Path(__file__).resolve().parent
 INSTANCE_DIR = ROOT / "instance"
@@ -55,11 +60,11 @@ def database_url(value: str | None) -> str:
 def beat_schedule(bot_poll_seconds: float, reanalyse_interval: float, reanalyse_days: float) -> dict:
     """Celery beat's periodic tasks: poll the bot's mentions, re-analyse stale accounts, drop old tweet text."""
     schedule = {
-        "poll-mentions": {"task": "mood.poll_mentions", "schedule": bot_poll_seconds},
-        "drop-old-tweet-text": {"task": "mood.drop_old_tweet_text", "schedule": 86400.0},
+        "poll-mentions": {"task": names.POLL_MENTIONS, "schedule": bot_poll_seconds},
+        "drop-old-tweet-text": {"task": names.DROP_OLD_TWEET_TEXT, "schedule": 86400.0},
     }
     if reanalyse_days > 0:  # 0 turns the periodic re-analysis off
-        schedule["reanalyse-stale"] = {"task": "mood.reanalyse_stale", "schedule": reanalyse_interval}
+        schedule["reanalyse-stale"] = {"task": names.REANALYSE_STALE, "schedule": reanalyse_interval}
     return schedule
 
 
@@ -74,7 +79,7 @@ def celery_settings(broker_url: str, queue: str, schedule: dict | None = None) -
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
-        "include": ["tasks.analysis", "tasks.recommend", "tasks.privacy", "tasks.admin", "tasks.bot"],
+        "include": ["tasks.jobs", "tasks.analysis", "tasks.recommendations", "tasks.periodic"],
         "beat_schedule": schedule or {},
         # Beat remembers when each entry last ran here, not in the working directory it was started from.
         "beat_schedule_filename": str(INSTANCE_DIR / "celerybeat-schedule"),
@@ -148,9 +153,9 @@ class Config:
     # Classifier.
     MODEL_DIR = Path(os.environ.get("MODEL_DIR") or ROOT / "model")
     TOKENIZER_DIR = Path(os.environ.get("TOKENIZER_DIR") or ROOT / "tokenizer")
-    CLASSIFIER_BATCH_SIZE = as_int(os.environ.get("CLASSIFIER_BATCH_SIZE"), ml.BATCH_SIZE)
+    CLASSIFIER_BATCH_SIZE = as_int(os.environ.get("CLASSIFIER_BATCH_SIZE"), 0) or None  # None: ml.BATCH_SIZE
 
-    # Scoring (ml.scoring.ScoringConfig; these defaults are its defaults).
+    # Scoring (ml.mood.weights.ScoringConfig; these defaults are its defaults).
     MOOD_HALF_LIFE_DAYS = as_float(os.environ.get("MOOD_HALF_LIFE_DAYS"), 14.0)
     MOOD_ACTIVITY_GAIN = as_float(os.environ.get("MOOD_ACTIVITY_GAIN"), 0.5)
     MOOD_MAX_ACTIVITY_BOOST = as_float(os.environ.get("MOOD_MAX_ACTIVITY_BOOST"), 1.0)
@@ -159,6 +164,30 @@ class Config:
     MOOD_WEIGHT_QUOTE = as_float(os.environ.get("MOOD_WEIGHT_QUOTE"), 0.7)
     MOOD_WEIGHT_RETWEET = as_float(os.environ.get("MOOD_WEIGHT_RETWEET"), 0.5)
     MOOD_MIN_EMOTIONAL_WEIGHT = as_float(os.environ.get("MOOD_MIN_EMOTIONAL_WEIGHT"), 3.0)
+
+
+# Setting -> ``ml.mood.weights.ScoringConfig`` field: the scoring code takes the dataclass, never setting names.
+SCORING_SETTINGS = {
+    "MOOD_HALF_LIFE_DAYS": "half_life_days",
+    "MOOD_ACTIVITY_GAIN": "activity_gain",
+    "MOOD_MAX_ACTIVITY_BOOST": "max_activity_boost",
+    "MOOD_WEIGHT_OWN": "weight_own",
+    "MOOD_WEIGHT_REPLY": "weight_reply",
+    "MOOD_WEIGHT_QUOTE": "weight_quote",
+    "MOOD_WEIGHT_RETWEET": "weight_retweet",
+    "MOOD_MIN_EMOTIONAL_WEIGHT": "min_emotional_weight",
+}
+
+
+def scoring_config(settings: Mapping) -> ScoringConfig:
+    """The ``ScoringConfig`` of a settings mapping (e.g. ``app.config``): set ``MOOD_*`` keys, defaults for the rest.
+
+    Strings (environment values) are parsed as floats; other keys are ignored.
+    """
+    from ml.mood.weights import ScoringConfig  # here: loading the settings imports nothing of ml
+
+    values = {field: float(settings[key]) for key, field in SCORING_SETTINGS.items() if settings.get(key) is not None}
+    return ScoringConfig(**values)
 
 
 class TestConfig(Config):

@@ -13,7 +13,7 @@ BATCH_SIZE = 32
 
 def __getattr__(name: str):
     if name == "ClassificationModel":
-        from ml.classifier import ClassificationModel
+        from ml.text.classifier import ClassificationModel
 
         return ClassificationModel
     raise AttributeError(f"module 'ml' has no attribute {name!r}")

@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("texts", nargs="*", help="texts to classify (default: built-in examples)")
     args = parser.parse_args(argv)
-    from ml.classifier import ClassificationModel
+    from ml.text.classifier import ClassificationModel
 
     texts = args.texts or list(EXAMPLES)
     model = ClassificationModel()

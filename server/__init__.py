@@ -27,15 +27,17 @@ def _ensure_sqlite_directory(url: str) -> None:
 def create_app(config_class: type = Config, settings: Mapping | None = None) -> Flask:
     """Build the app from a config class, then ``settings`` on top (tests, the demo); bind every extension."""
     # Imported here, not at the top: submodules import ``server.*`` themselves, and this keeps that free of cycles.
-    from server import admin, api, cli, errors, extensions, links, models  # noqa: F401  (models: register the tables)
+    from server import cli, extensions, links, models  # noqa: F401  (models: register the tables)
+    from server.api import admin, errors
+    from server.api import routes as api
 
+    Flask.json_provider_class = extensions.JSONProvider
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class)
     if settings:
         app.config.update(settings)
     for url in (app.config["SQLALCHEMY_DATABASE_URI"], app.config["CELERY"]["broker_url"]):
         _ensure_sqlite_directory(url)
-    app.json.sort_keys = False
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(MIGRATIONS_DIR), render_as_batch=True)

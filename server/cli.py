@@ -8,7 +8,8 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from server.extensions import db
-from server.graph import ImportFileError, graph_version, import_snap
+from server.graph.snap import ImportFileError, import_snap
+from server.graph.store import graph_version
 from server.models import Follow, GraphAccount, GraphHashtag
 
 graph_cli = AppGroup("graph", help="The follower graph: import SNAP files, show counts.")

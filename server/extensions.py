@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import Celery, Task
 from flask import Flask, has_app_context
+from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -20,6 +21,19 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 cors = CORS()
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with a body nested too deeply for the parser read as malformed JSON (a 400), not a crash."""
+
+    sort_keys = False
+
+    def loads(self, s, **kwargs):
+        """Parse JSON; ``ValueError`` (what Flask answers as a bad request) for nesting Python cannot recurse into."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 def init_sqlite(app: Flask) -> None:

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from server.errors import ApiError
+from server.api.errors import ApiError
+from server.api.serialize import analysis_dict, recommendation_dict
 from server.extensions import db
 from server.models import Account, Analysis, Job, Recommendation
-from server.serialize import analysis_dict, recommendation_dict
 
 bp = Blueprint("links", __name__)
 SALT = "result-link"

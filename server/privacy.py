@@ -146,7 +146,7 @@ def forget_account(username: str, twitter_id: str | None = None) -> dict[str, in
     ``twitter_id`` (the bot knows a mention's author id) reaches rows keyed by id even when the account was
     never looked up.
     """
-    from server.graph import bump_graph_version  # graph imports networkx; only deletions need it
+    from server.graph.store import bump_graph_version  # imported here: only deletions need it
 
     key = username.lower()
     account = _account(key)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import tweepy
 
-from server.twitter_http import HostRewritingSession
-from server.twitter_local import DEMO_BEARER_TOKEN, DEMO_CONSUMER_KEY, load_world, start_local_api
-from server.twitter_local.twitter_text import format_time, snowflake
+from server.dev.twitter_local import DEMO_BEARER_TOKEN, DEMO_CONSUMER_KEY, load_world, start_local_api
+from server.dev.twitter_local.twitter_text import format_time, snowflake
+from server.twitter.http import HostRewritingSession
 
-DEMO_WORLD = Path(__file__).resolve().parents[2] / "server" / "twitter_local" / "demo_world"
+DEMO_WORLD = Path(__file__).resolve().parents[2] / "server" / "dev" / "twitter_local" / "demo_world"
 TINY_REFERENCE = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 LONG_TEXT = (
     "Queued two hours for the raid, then the server crashed right at the last boss. I am laughing now but I was "
@@ -122,7 +122,7 @@ def write_tiny_world(directory: Path) -> Path:
 def demo_server():
     """The demo world served once for the session (loading it takes about a second)."""
     if not (DEMO_WORLD / "world.json").exists():
-        pytest.skip("demo world not built: python -m server.twitter_local.build_demo")
+        pytest.skip("demo world not built: python -m server.dev.twitter_local.build_demo")
     with start_local_api(DEMO_WORLD) as server:
         yield server
 

@@ -19,11 +19,11 @@ from flask_migrate import upgrade
 
 from config import TestConfig, celery_settings
 from server import create_app
+from server.dev.twitter_local import DEMO_BEARER_TOKEN, start_local_api
 from server.extensions import db
 from server.privacy import grant_consent
-from server.twitter_local import DEMO_BEARER_TOKEN, start_local_api
 
-DEMO_WORLD = Path(__file__).resolve().parents[2] / "server" / "twitter_local" / "demo_world"
+DEMO_WORLD = Path(__file__).resolve().parents[2] / "server" / "dev" / "twitter_local" / "demo_world"
 TEST_KEY, OTHER_KEY = TestConfig.API_KEYS
 AUTH = {"X-API-Key": TEST_KEY}
 _user_ids = itertools.count(random.randrange(10**12, 10**13, 10**6))

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_import_server_does_not_import_torch(tmp_path):
     code = (
-        "import sys, server, server.api, server.analysis, server.jobs, tasks.worker, tasks.analysis\n"
+        "import sys, server, server.api.routes, server.pipelines.analysis, server.jobs.lifecycle\n"
+        "import tasks.worker, tasks.analysis\n"
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'torch imported'\n"
     )
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/mood.db", "BROKER_URL": "memory://"}
@@ -46,7 +47,8 @@ def test_celery_is_configured_for_resumable_jobs(app):
 
 
 def test_tasks_are_registered_with_explicit_names_and_limits(app):
-    from tasks.analysis import analyse_account, recover_jobs
+    from tasks.analysis import analyse_account
+    from tasks.jobs import recover_jobs
 
     assert analyse_account.name == "mood.analyse_account" and recover_jobs.name == "mood.recover_jobs"
     assert analyse_account.acks_late and analyse_account.reject_on_worker_lost
@@ -55,10 +57,11 @@ def test_tasks_are_registered_with_explicit_names_and_limits(app):
 
 def test_tasks_run_inside_the_callers_app_context(app, monkeypatch):
     from tasks import analysis as task_module
+    from tasks import jobs as job_tasks
 
     seen = []
     monkeypatch.setattr(
-        task_module, "run_job", lambda job_id, *args: seen.append((job_id, current_app._get_current_object()))
+        job_tasks, "run_job", lambda job_id, *args: seen.append((job_id, current_app._get_current_object()))
     )
     with app.app_context():
         task_module.analyse_account.run("some-job")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import config
-from ml.scoring import CONFIG_KEYS, ScoringConfig
+from ml.mood.weights import ScoringConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,9 +75,9 @@ def test_environment_overrides(reload_config):
 
 def test_scoring_defaults_match_ml_scoring():
     defaults = {field.name: field.default for field in dataclasses.fields(ScoringConfig)}
-    for key, name in CONFIG_KEYS.items():
+    for key, name in config.SCORING_SETTINGS.items():
         assert getattr(config.Config, key) == defaults[name], key
-    assert ScoringConfig.from_mapping(vars(config.Config)) == ScoringConfig()
+    assert config.scoring_config(vars(config.Config)) == ScoringConfig()
 
 
 def test_every_setting_is_documented_in_env_example():
@@ -102,3 +102,24 @@ def test_redis_waits_a_day_before_redelivering_a_delayed_message_other_brokers_g
     assert options["visibility_timeout"] >= 86400
     # kombu's SQL transport hands transport options to create_engine, which rejects unknown ones.
     assert "broker_transport_options" not in config.celery_settings("sqla+sqlite:///broker.db", "q")
+
+
+def test_scoring_config_reads_mood_settings_and_falls_back():
+    scoring = config.scoring_config(
+        {"MOOD_HALF_LIFE_DAYS": 7, "MOOD_WEIGHT_RETWEET": "0.25", "MOOD_ACTIVITY_GAIN": None, "SECRET_KEY": "x"}
+    )
+    assert scoring.half_life_days == 7.0
+    assert scoring.weight_retweet == 0.25
+    assert scoring.activity_gain == ScoringConfig().activity_gain
+    assert config.scoring_config({}) == ScoringConfig()
+    full = {
+        "MOOD_HALF_LIFE_DAYS": 1,
+        "MOOD_ACTIVITY_GAIN": 2,
+        "MOOD_MAX_ACTIVITY_BOOST": 3,
+        "MOOD_WEIGHT_OWN": 4,
+        "MOOD_WEIGHT_REPLY": 5,
+        "MOOD_WEIGHT_QUOTE": 6,
+        "MOOD_WEIGHT_RETWEET": 7,
+        "MOOD_MIN_EMOTIONAL_WEIGHT": 8,
+    }
+    assert config.scoring_config(full) == ScoringConfig(1, 2, 3, 4, 5, 6, 7, 8)

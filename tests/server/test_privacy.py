@@ -9,9 +9,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.testing import FlaskClient
 
-from server import analysis, graph, jobs, privacy, recommendations
-from server.api import client_id
+from server import jobs, privacy
+from server.api.routes import client_id
 from server.extensions import db
+from server.graph import cache as graph_cache
+from server.graph import store as graph
+from server.jobs.runner import Resources, run_job
 from server.models import (
     AccessGrant,
     Account,
@@ -140,9 +143,9 @@ def test_a_job_whose_consent_was_withdrawn_fails_without_fetching(ctx):
         privacy.revoke_consent("sunny_sam")
         db.session.commit()
         if kind == "analysis":
-            analysis.run_job(job.id, job.task_id, twitter, lambda: None)
+            run_job(job.id, job.task_id, Resources(twitter, lambda: None))
         else:
-            recommendations.run_job(job.id, job.task_id, twitter, lambda: None, graph.GraphCache().get)
+            run_job(job.id, job.task_id, Resources(twitter, lambda: None, graph_cache.GraphCache().get))
         job = db.session.get(Job, job.id, populate_existing=True)
         assert (job.state, job.error_code) == ("failed", "consent_required")
         assert job.account_id is None and job.fetched == 0
@@ -202,12 +205,12 @@ def test_delete_removes_every_row_about_the_account(ctx, strict, classifier, loc
     other = new_account(local_twitter, "stayhere", ["a calm day at home", "reading a good book #books"])
     local_twitter.add_follow(user["id"], other["id"])
     local_twitter.add_follow(other["id"], user["id"])
-    cache = graph.GraphCache()
+    cache = graph_cache.GraphCache()
     twitter = current_app.extensions["twitter"]
     for person in (user, other):  # analysed and recommended, as the worker does it
         privacy.grant_consent(person["username"], "mention")
         job, _ = jobs.request_job(person["username"], client_id(TEST_KEY), "recommendations")
-        recommendations.run_job(job.id, job.task_id, twitter, lambda: classifier, cache.get)
+        run_job(job.id, job.task_id, Resources(twitter, lambda: classifier, cache.get))
         assert db.session.get(Job, job.id, populate_existing=True).state == "succeeded"
     tid, other_tid = user["id"], other["id"]
     mine = db.session.scalar(sa.select(Account).where(Account.twitter_id == tid))
@@ -344,10 +347,11 @@ def test_old_tweet_text_is_dropped_and_emotions_stay(ctx):
 
 
 def test_the_retention_task_reads_the_setting(ctx):
-    from tasks.privacy import DROP_OLD_TWEET_TEXT_TASK, drop_old_tweet_text_task
+    from tasks.names import DROP_OLD_TWEET_TEXT as DROP_OLD_TWEET_TEXT_TASK
+    from tasks.periodic import drop_old_tweet_text_task
 
     assert DROP_OLD_TWEET_TEXT_TASK in current_app.extensions["celery"].tasks
-    assert "tasks.privacy" in current_app.config["CELERY"]["include"]
+    assert "tasks.periodic" in current_app.config["CELERY"]["include"]
     store_old_and_new(utcnow())
     current_app.config["TWEET_RETENTION_DAYS"] = 0  # keep forever
     assert drop_old_tweet_text_task() == 0 and count(Tweet, Tweet.text == "") == 0

@@ -27,8 +27,8 @@ import pytest
 
 from config import TestConfig
 from server import create_app
+from server.dev.twitter_local import DEMO_BEARER_TOKEN
 from server.extensions import db
-from server.twitter_local import DEMO_BEARER_TOKEN
 from tests.server import fixtures_app
 from tests.server.fixtures_app import AUTH, app_settings, migrate
 

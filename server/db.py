@@ -1,0 +1,61 @@
+"""Database helpers every layer shares: the UTC clock, a UTC timestamp column, idempotent bulk writes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from server.extensions import db
+
+USERNAME_LENGTH = 15
+TWEET_ID_LENGTH = 20
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timestamp stored as naive UTC and read back timezone-aware, the same on SQLite and PostgreSQL."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def _insert(model):
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - SQLite and PostgreSQL are the supported databases
+        raise NotImplementedError(f"no upsert for {dialect}")
+    return insert(model)
+
+
+def insert_ignore(model, rows: list[dict]) -> None:
+    """Insert rows, skipping those whose primary key already exists (idempotent writes)."""
+    if rows:
+        db.session.execute(_insert(model).on_conflict_do_nothing(), rows)
+
+
+def upsert(model, rows: list[dict], update: list[str]) -> None:
+    """Insert rows, or update the ``update`` columns of those whose primary key already exists."""
+    if not rows:
+        return
+    statement = _insert(model)
+    keys = [column.name for column in model.__table__.primary_key]
+    statement = statement.on_conflict_do_update(
+        index_elements=keys, set_={name: statement.excluded[name] for name in update}
+    )
+    db.session.execute(statement, rows)

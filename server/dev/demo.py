@@ -1,0 +1,417 @@
+"""The demo: web + worker on the embedded defaults, with the local Twitter API serving the demo world.
+
+``python -m server.dev.demo`` (what ``make run`` runs) migrates a SQLite database in ``instance/demo/``, serves the
+demo world on a local Twitter API (dates moved to now), starts a real Celery worker on kombu's SQL transport
+and the Flask web server, prints ``curl`` commands that work, and runs until Ctrl-C. No credentials, no Redis,
+no PostgreSQL. At startup it also stores the demo world's follow edges, usernames and hashtags as the follower
+graph (``--no-graph`` skips that). ``--smoke`` instead runs one analysis through the HTTP API, prints it, then
+(with the graph) analyses the other demo accounts, opts them in to matching and prints one recommendation for the
+account; it exits 0 on success. ``--personas`` analyses every persona account of the demo world with at least
+``MIN_OWN_TWEETS`` own tweets through the same HTTP API and worker, and prints how many came out with their
+persona's mood (``persona_table``).
+"""
+
+# Long module: the demo's processes, smoke run and persona table are one developer tool, never imported by the product.
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import json
+import logging
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import requests
+
+from config import INSTANCE_DIR, ROOT, Config, celery_settings, child_environment
+
+logger = logging.getLogger(__name__)
+
+DEMO_WORLD = ROOT / "server" / "dev" / "twitter_local" / "demo_world"
+DEMO_API_KEY = "demo-key"  # printed on purpose: the demo binds to 127.0.0.1 and holds only demo data
+DEMO_ACCOUNTS = ("sunny_sam", "calm_carla", "stressed_steve", "blue_bella")
+START_TIMEOUT = 180  # seconds for the worker and the web server to come up (a busy CPU loads slowly)
+# The mood each persona of the demo world is written to show (server.dev.twitter_local.build_demo.PERSONAS).
+PERSONA_STATUS = {"cheerful": "Cheerful", "satisfied": "Satisfied", "stressed": "Stressed", "depressed": "Depressed"}
+MIN_OWN_TWEETS = 20  # fewer own tweets say too little about a persona to hold the model to it
+
+
+def free_port(preferred: int) -> int:
+    """``preferred`` if nothing listens there on 127.0.0.1, else any free port."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError("no free port")
+
+
+def import_demo_graph() -> str:
+    """Store the demo world's follow edges, usernames and hashtags as the follower graph (idempotent); a summary."""
+    from server.extensions import db
+    from server.graph import snap, store
+    from server.models import GraphHashtag, insert_ignore
+
+    stats = snap.import_snap(DEMO_WORLD / "follows.tsv.gz")
+    with gzip.open(DEMO_WORLD / "users.jsonl.gz", "rt", encoding="utf-8") as lines:
+        users = [json.loads(line) for line in lines]
+    store.store_graph_accounts((int(user["id"]), user["username"]) for user in users)
+    tags = {
+        (int(user["id"]), tag)
+        for user in users
+        for tag in map(snap.normalize_hashtag, user.get("snap_hashtags", ()))
+        if tag
+    }
+    insert_ignore(GraphHashtag, [{"twitter_id": twitter_id, "tag": tag} for twitter_id, tag in sorted(tags)])
+    db.session.commit()
+    return f"follower graph: {stats.edges_read} edges ({stats.edges_new} new), {len(users)} accounts"
+
+
+def grant_demo_consent(usernames: Iterable[str]) -> None:
+    """Record ``source="demo"`` consent for the demo accounts (idempotent): the demo analyses only those."""
+    from server.extensions import db
+    from server.privacy import grant_consent
+
+    for username in usernames:
+        grant_consent(username, "demo")
+    db.session.commit()
+
+
+class DemoStack:
+    """The local Twitter API (in this process), a migrated database, a worker and a web server (children)."""
+
+    def __init__(
+        self,
+        directory: Path,
+        web_port: int = 5000,
+        twitter_port: int = 8123,
+        env: dict | None = None,
+        graph: bool = True,
+        accounts: Iterable[str] = DEMO_ACCOUNTS,
+    ):
+        self.directory = directory
+        self.graph = graph
+        self.accounts = tuple(accounts)  # the demo accounts it analyses: they get consent at startup
+        self.graph_summary = "not stored (--no-graph)"
+        self.web_port = free_port(web_port)
+        self.twitter_port = free_port(twitter_port)
+        self.url = f"http://127.0.0.1:{self.web_port}"
+        self.extra_env = env or {}
+        self.children: dict[str, subprocess.Popen] = {}
+        self.twitter = None
+
+    def settings(self) -> dict[str, str]:
+        """The variables ``config.py`` reads, as the children get them."""
+        return {
+            "DATABASE_URL": f"sqlite:///{self.directory / 'mood.db'}",
+            "BROKER_URL": f"sqla+sqlite:///{self.directory / 'broker.db'}",
+            "REDIS_URL": "",
+            "API_KEYS": DEMO_API_KEY,
+            "TWITTER_API_BASE": self.twitter.url,
+            "TWITTER_BEARER_TOKEN": self.twitter_token,
+            "HF_HUB_OFFLINE": "1",
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+
+    def start(self) -> DemoStack:
+        """Start everything and wait until the API answers and the worker consumes."""
+        from server.dev.twitter_local import DEMO_BEARER_TOKEN, start_local_api
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.twitter_token = DEMO_BEARER_TOKEN
+        self.twitter = start_local_api(DEMO_WORLD, port=self.twitter_port, shift_dates=True)
+        self._migrate()
+        env = child_environment(**self.settings())
+        worker = [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "--concurrency=1"]
+        worker += ["--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        web = [sys.executable, "-m", "flask", "--app", "server", "run", "--host", "127.0.0.1"]
+        web += ["--port", str(self.web_port), "--no-reload", "--no-debugger"]
+        self._spawn("worker", worker, env)
+        self._spawn("web", web, env)
+        self._wait_until_up()
+        return self
+
+    def _migrate(self) -> None:
+        from flask_migrate import upgrade
+
+        from server import create_app
+        from server.extensions import db
+
+        settings = self.settings()
+        app = create_app(
+            Config,
+            {
+                "SQLALCHEMY_DATABASE_URI": settings["DATABASE_URL"],
+                "CELERY": celery_settings(settings["BROKER_URL"], Config.CELERY_QUEUE),
+                "API_KEYS": [DEMO_API_KEY],
+            },
+        )
+        with app.app_context():
+            upgrade()
+            grant_demo_consent(self.accounts)
+            if self.graph:
+                self.graph_summary = import_demo_graph()
+            db.engine.dispose()
+
+    def _spawn(self, name: str, command: list[str], env: dict) -> None:
+        log = open(self.directory / f"{name}.log", "ab")  # noqa: SIM115 - the child writes to it until stop()
+        self.children[name] = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+
+    def log(self, name: str) -> str:
+        """A child's log so far."""
+        return (self.directory / f"{name}.log").read_text(errors="replace")
+
+    def _wait_until_up(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        web_up = worker_up = False
+        while time.monotonic() < deadline and not (web_up and worker_up):
+            for name, child in self.children.items():
+                if child.poll() is not None:
+                    raise RuntimeError(f"the {name} exited ({child.returncode}):\n{self.log(name)[-3000:]}")
+            worker_up = worker_up or " ready." in self.log("worker")
+            with contextlib.suppress(requests.RequestException):
+                web_up = web_up or requests.get(f"{self.url}/api/v1/health", timeout=1).ok
+            time.sleep(0.2)
+        if not (web_up and worker_up):
+            raise RuntimeError(f"not up after {START_TIMEOUT} s (web {web_up}, worker {worker_up})")
+
+    def stop(self) -> None:
+        """Stop the children (SIGTERM, then SIGKILL) and the local Twitter API."""
+        for child in self.children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in self.children.values():
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        if self.twitter is not None:
+            self.twitter.shutdown()
+
+    # -- talking to the running API ---------------------------------------------------------------------------
+    def start_job(self, route: str, username: str) -> str:
+        """POST ``{"username"}`` to ``/api/v1/<route>``; returns the job's URL."""
+        response = requests.post(
+            f"{self.url}/api/v1/{route}", json={"username": username}, headers={"X-API-Key": DEMO_API_KEY}, timeout=10
+        )
+        response.raise_for_status()
+        return self.url + response.headers["Location"]
+
+    def wait(self, location: str, timeout: float = 300, poll: float = 0.25) -> dict:
+        """Follow a job until it ends; returns the final job."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = requests.get(location, headers={"X-API-Key": DEMO_API_KEY}, timeout=10).json()["job"]
+            if job["state"] in ("succeeded", "failed"):
+                return job
+            time.sleep(poll)  # gently: the worker shares the CPU with this client
+        raise TimeoutError(f"job {location} not done after {timeout} s")
+
+    def analyse(self, username: str, timeout: float = 300) -> tuple[dict, float]:
+        """POST an analysis, follow the job until it ends; returns the final job and the seconds it took."""
+        started = time.perf_counter()
+        job = self.wait(self.start_job("analyses", username), timeout)
+        return job, time.perf_counter() - started
+
+    def recommend(self, username: str, timeout: float = 300) -> tuple[dict, float]:
+        """POST a recommendation, follow the job until it ends; returns the final job and the seconds it took."""
+        started = time.perf_counter()
+        job = self.wait(self.start_job("recommendations", username), timeout)
+        return job, time.perf_counter() - started
+
+    def opt_in(self, username: str) -> None:
+        """Let the account be suggested to others as a friend."""
+        url = f"{self.url}/api/v1/accounts/{username}/matching"
+        requests.put(url, json={"opt_in": True}, headers={"X-API-Key": DEMO_API_KEY}, timeout=10).raise_for_status()
+
+    def result(self, job: dict) -> dict:
+        """The analysis or recommendation a succeeded job links to."""
+        response = requests.get(self.url + job["links"]["result"], headers={"X-API-Key": DEMO_API_KEY}, timeout=10)
+        (body,) = response.json().values()
+        return body
+
+
+def instructions(stack: DemoStack) -> str:
+    """What to type to use the running demo."""
+    key, url = DEMO_API_KEY, stack.url
+    return f"""
+mood-analytics demo is running (Ctrl-C stops it)
+  API        {url}/api/v1   (OpenAPI document: {url}/api/v1/openapi.json)
+  Twitter    local stand-in at {stack.twitter.url}, demo world; try {", ".join(DEMO_ACCOUNTS)}
+  Graph      {stack.graph_summary}
+  Logs       {stack.directory}/worker.log, {stack.directory}/web.log
+
+The demo accounts agreed to be analysed; another account answers 403 consent_required until it agrees:
+  curl -s -X PUT {url}/api/v1/accounts/<username>/consent -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\
+       -d '{{"signed_in": true}}'
+Analyse a demo account (answers 202 with the job and its Location):
+  curl -s -X POST {url}/api/v1/analyses -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\
+       -d '{{"username": "sunny_sam"}}'
+Follow the job (state, progress, result link):
+  curl -s {url}/api/v1/jobs/<job id> -H 'X-API-Key: {key}'
+Read the mood, and its history:
+  curl -s {url}/api/v1/accounts/sunny_sam/analysis -H 'X-API-Key: {key}'
+  curl -s {url}/api/v1/accounts/sunny_sam/analyses -H 'X-API-Key: {key}'
+Let an analysed account be suggested to others as a friend (friends have the opposite mood, so it takes an opt-in):
+  curl -s -X PUT {url}/api/v1/accounts/sunny_sam/matching -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\
+       -d '{{"opt_in": true}}'
+Recommend friends, big accounts and hashtags (a job like the analysis; then read the latest result):
+  curl -s -X POST {url}/api/v1/recommendations -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\
+       -d '{{"username": "blue_bella"}}'
+  curl -s {url}/api/v1/accounts/blue_bella/recommendations -H 'X-API-Key: {key}'
+"""
+
+
+def smoke(stack: DemoStack, username: str) -> int:
+    """One analysis end to end through the HTTP API, then (with the graph) one recommendation; 0 when they succeeded."""
+    job, seconds = stack.analyse(username)
+    print(f"job {job['id']} for @{username}: {job['state']} in {seconds:.1f} s, progress {job['progress']}")
+    if job["state"] != "succeeded":
+        print(json.dumps(job["error"], indent=2))
+        return 1
+    analysis = stack.result(job)
+    print(json.dumps(analysis, indent=2, ensure_ascii=False))
+    return smoke_recommendation(stack, username) if stack.graph else 0
+
+
+def smoke_recommendation(stack: DemoStack, username: str) -> int:
+    """Analyse the other demo accounts and opt them in (so friends can appear), then recommend for ``username``."""
+    started = time.perf_counter()
+    others = [name for name in DEMO_ACCOUNTS if name != username.lower()]
+    locations = [stack.start_job("analyses", name) for name in others]
+    for name, location in zip(others, locations):
+        if stack.wait(location)["state"] == "succeeded":
+            stack.opt_in(name)
+    job, seconds = stack.recommend(username)
+    print(f"recommendation job {job['id']} for @{username}: {job['state']} in {seconds:.1f} s")
+    print(f"(with the analyses of {', '.join(others)} first: {time.perf_counter() - started:.1f} s)")
+    if job["state"] != "succeeded":
+        print(json.dumps(job["error"], indent=2))
+        return 1
+    print(json.dumps(stack.result(job), indent=2, ensure_ascii=False))
+    return 0
+
+
+def persona_accounts(world: Path = DEMO_WORLD, min_own: int = MIN_OWN_TWEETS) -> dict[str, str]:
+    """username -> persona of the world's persona accounts with at least ``min_own`` own tweets (not replies,
+    retweets or quotes)."""
+    personas = json.loads((world / "world.json").read_text())["personas"]
+    with gzip.open(world / "users.jsonl.gz", "rt", encoding="utf-8") as lines:
+        usernames = {user["id"]: user["username"] for user in map(json.loads, lines)}
+    own: dict[str, int] = {}
+    with gzip.open(world / "tweets.jsonl.gz", "rt", encoding="utf-8") as lines:
+        for tweet in map(json.loads, lines):
+            if not tweet.get("referenced_tweets") and not tweet.get("in_reply_to_user_id"):
+                username = usernames[tweet["author_id"]]
+                own[username] = own.get(username, 0) + 1
+    return {
+        username: persona
+        for username, persona in sorted(personas.items())
+        if persona in PERSONA_STATUS and own.get(username, 0) >= min_own
+    }
+
+
+def persona_table(statuses: dict[str, str | None], personas: dict[str, str]) -> tuple[str, float]:
+    """A table of persona -> statuses the accounts came out with, and the share of determined ones that match."""
+    header = f"{'persona':<10} {'accounts':>8} " + " ".join(f"{s:>10}" for s in PERSONA_STATUS.values())
+    lines = [header + f" {'undetermined':>12} {'match':>7}"]
+    matched = determined = 0
+    for persona, expected in PERSONA_STATUS.items():
+        got = [statuses.get(u) for u, p in personas.items() if p == persona]
+        counts = [got.count(status) for status in PERSONA_STATUS.values()]
+        decided = len(got) - got.count(None)
+        hit = got.count(expected)
+        matched, determined = matched + hit, determined + decided
+        share = f"{hit / decided:.0%}" if decided else "-"
+        lines.append(
+            f"{persona:<10} {len(got):>8} "
+            + " ".join(f"{n:>10}" for n in counts)
+            + f" {got.count(None):>12} {share:>7}"
+        )
+    total = matched / determined if determined else 0.0
+    lines.append(f"match: {matched} of {determined} determined accounts ({total:.1%})")
+    return "\n".join(lines), total
+
+
+def personas(stack: DemoStack, accounts: dict[str, str]) -> int:
+    """Analyse every persona account through the HTTP API and print the table; 0 when every job succeeded."""
+    started = time.perf_counter()
+    locations = {username: stack.start_job("analyses", username) for username in accounts}
+    statuses, failed = {}, []
+    for username, location in locations.items():
+        job = stack.wait(location, timeout=900)
+        if job["state"] != "succeeded":
+            failed.append(username)
+            continue
+        statuses[username] = stack.result(job)["status"]
+    print(
+        f"{len(accounts)} persona accounts with >= {MIN_OWN_TWEETS} own tweets, {time.perf_counter() - started:.0f} s"
+    )
+    table, _ = persona_table(statuses, accounts)
+    print(table)
+    if failed:
+        print(f"jobs that failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the demo until Ctrl-C, or one ``--smoke`` analysis."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=5000, help="web server port (default 5000, else a free one)")
+    parser.add_argument("--twitter-port", type=int, default=8123, help="local Twitter API port (default 8123)")
+    parser.add_argument("--smoke", nargs="?", const="sunny_sam", metavar="USERNAME", help="analyse one account, exit")
+    parser.add_argument(
+        "--directory",
+        type=Path,
+        help="database, queue and logs (default instance/demo; a new temporary one with --personas)",
+    )
+    parser.add_argument("--no-graph", action="store_true", help="store no follower graph, recommend nothing")
+    parser.add_argument("--personas", action="store_true", help="analyse the persona accounts, print the table, exit")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    accounts = DEMO_ACCOUNTS + ((args.smoke,) if args.smoke and args.smoke.lower() not in DEMO_ACCOUNTS else ())
+    cast = persona_accounts() if args.personas else {}
+    if args.directory is None:
+        # The table measures the model on fresh analyses, so --personas never reuses the demo's database.
+        args.directory = Path(tempfile.mkdtemp(prefix="mood-personas-")) if args.personas else INSTANCE_DIR / "demo"
+    accounts += tuple(cast)
+    graph = not (args.no_graph or args.personas)
+    stack = DemoStack(args.directory, args.port, args.twitter_port, graph=graph, accounts=accounts)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the children on SIGTERM too
+    try:
+        print("starting the local Twitter API, a worker and the web server...", flush=True)
+        stack.start()
+        if args.smoke:
+            return smoke(stack, args.smoke)
+        if args.personas:
+            return personas(stack, cast)
+        print(instructions(stack), flush=True)
+        while all(child.poll() is None for child in stack.children.values()):
+            time.sleep(0.5)
+        print("a child process exited; see the logs", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("stopping...", flush=True)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""The database tables, by area; ``from server.models import Job`` reaches every one.
+
+Schema changes go through Alembic (``server/migrations``): edit a model, then ``flask --app server db migrate``.
+"""
+
+from server.db import TWEET_ID_LENGTH, USERNAME_LENGTH, UTCDateTime, insert_ignore, upsert, utcnow
+from server.models.accounts import Account, Tweet, TweetEmotion, TweetHashtag
+from server.models.bot import BotState, HandledMention
+from server.models.graph import Follow, FollowWalk, GraphAccount, GraphChange, GraphHashtag, GraphState
+from server.models.jobs import ACTIVE_STATES, FINAL_STATES, AdminRun, Job
+from server.models.privacy import AccessGrant, Consent
+from server.models.results import Analysis, Recommendation
+
+__all__ = [
+    "ACTIVE_STATES",
+    "AccessGrant",
+    "Account",
+    "AdminRun",
+    "Analysis",
+    "BotState",
+    "Consent",
+    "FINAL_STATES",
+    "Follow",
+    "FollowWalk",
+    "GraphAccount",
+    "GraphChange",
+    "GraphHashtag",
+    "GraphState",
+    "HandledMention",
+    "Job",
+    "Recommendation",
+    "TWEET_ID_LENGTH",
+    "Tweet",
+    "TweetEmotion",
+    "TweetHashtag",
+    "USERNAME_LENGTH",
+    "UTCDateTime",
+    "insert_ignore",
+    "upsert",
+    "utcnow",
+]

@@ -1,0 +1,98 @@
+"""Jobs (one per request of a kind for an account) and admin re-analysis runs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.db import TWEET_ID_LENGTH, USERNAME_LENGTH, UTCDateTime, utcnow
+from server.extensions import db
+
+if TYPE_CHECKING:
+    from server.models.accounts import Account
+    from server.models.results import Analysis, Recommendation
+
+ACTIVE_STATES = ("pending", "running", "retrying")
+FINAL_STATES = ("succeeded", "failed")
+
+
+class Job(db.Model):
+    """One requested analysis or recommendation run: state, progress, error, and the lease of its worker.
+
+    States: pending -> running -> succeeded | failed, with retrying (until ``retry_at``) in between.
+    At most one active job per username and kind (a partial unique index), so a repeated request joins it.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        sa.Index(
+            "uq_jobs_active_username",
+            "username_key",
+            "kind",
+            unique=True,
+            sqlite_where=sa.text("state IN ('pending', 'running', 'retrying')"),
+            postgresql_where=sa.text("state IN ('pending', 'running', 'retrying')"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    username: Mapped[str] = mapped_column(sa.String(USERNAME_LENGTH))
+    username_key: Mapped[str] = mapped_column(sa.String(USERNAME_LENGTH), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), default="analysis")  # one of server.jobs.kinds.KINDS
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    error_code: Mapped[str | None] = mapped_column(sa.String(32))
+    error_message: Mapped[str | None] = mapped_column(sa.Text)
+    # The Celery task id allowed to run the job; a different delivery may take over only once the lease ran out.
+    task_id: Mapped[str] = mapped_column(sa.String(64), default=lambda: uuid.uuid4().hex)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)  # retries after transient Twitter failures
+    fetched: Mapped[int] = mapped_column(default=0)
+    classified: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int | None]
+    # Where an interrupted fetch resumes: the since_id it started from and the next page's token.
+    since_id: Mapped[str | None] = mapped_column(sa.String(TWEET_ID_LENGTH))
+    next_token: Mapped[str | None] = mapped_column(sa.String(256))
+    fetch_done: Mapped[bool] = mapped_column(default=False)
+    newest_id: Mapped[str | None] = mapped_column(sa.String(TWEET_ID_LENGTH))
+    # Recommendation jobs: which follow list is being fetched ("following", "followers"), and where; "done" once
+    # both are stored, "refused" when Twitter answered 403 (the result is then marked degraded).
+    follow_phase: Mapped[str | None] = mapped_column(sa.String(16))
+    follow_token: Mapped[str | None] = mapped_column(sa.String(256))
+    # Admin re-analyses: the run this job belongs to (progress of the whole run is counted over its jobs).
+    run_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("admin_runs.id", ondelete="SET NULL", name="fk_jobs_run_id"), index=True
+    )
+    timings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    account: Mapped[Account | None] = relationship()
+    analysis: Mapped[Analysis | None] = relationship(
+        primaryjoin="Job.id == Analysis.job_id", foreign_keys="Analysis.job_id", viewonly=True, uselist=False
+    )
+    recommendation: Mapped[Recommendation | None] = relationship(
+        primaryjoin="Job.id == Recommendation.job_id",
+        foreign_keys="Recommendation.job_id",
+        viewonly=True,
+        uselist=False,
+    )
+
+
+class AdminRun(db.Model):
+    """An admin re-analysis over many accounts; its progress is the states of its jobs (``Job.run_id``)."""
+
+    __tablename__ = "admin_runs"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    older_than_days: Mapped[float | None]  # None: every consented account
+    total: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requested_by: Mapped[str] = mapped_column(sa.String(64), default="cli")

@@ -1,0 +1,74 @@
+"""What jobs produce: analyses (an account's mood history) and recommendations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.db import UTCDateTime, utcnow
+from server.extensions import db
+
+if TYPE_CHECKING:
+    from server.models.accounts import Account
+
+
+class Analysis(db.Model):
+    """One mood assessment of an account; kept as history (the mood trend)."""
+
+    __tablename__ = "analyses"
+    __table_args__ = (sa.Index("ix_analyses_account_created", "account_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"))
+    job_id: Mapped[str | None] = mapped_column(sa.ForeignKey("jobs.id", ondelete="SET NULL"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    model_version: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str | None] = mapped_column(sa.String(16))  # Cheerful / Satisfied / Stressed / Depressed
+    reason: Mapped[str | None] = mapped_column(sa.String(32))  # why status is None
+    confidence: Mapped[float]
+    low_confidence: Mapped[bool]
+    positivity: Mapped[float]
+    negativity: Mapped[float]
+    emotional_weight: Mapped[float]
+    tweet_count: Mapped[int]
+    own_count: Mapped[int] = mapped_column(default=0)
+    reply_count: Mapped[int] = mapped_column(default=0)
+    quote_count: Mapped[int] = mapped_column(default=0)
+    retweet_count: Mapped[int] = mapped_column(default=0)
+    skipped_language_count: Mapped[int] = mapped_column(default=0)  # left out: a language the model does not read
+    language: Mapped[str | None] = mapped_column(sa.String(8))  # the account's main language, for resources
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    breakdown: Mapped[dict] = mapped_column(sa.JSON)
+    happiest: Mapped[dict | None] = mapped_column(sa.JSON)
+    saddest: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    account: Mapped[Account] = relationship()
+
+
+class Recommendation(db.Model):
+    """One recommendation result for an account: friends, big accounts and hashtags, each scored with reasons.
+
+    The lists hold other accounts' ids, usernames, scores and reasons, never their moods.
+    """
+
+    __tablename__ = "recommendations"
+    __table_args__ = (sa.Index("ix_recommendations_account_created", "account_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"))
+    job_id: Mapped[str | None] = mapped_column(sa.ForeignKey("jobs.id", ondelete="SET NULL"), unique=True)
+    analysis_id: Mapped[int | None] = mapped_column(sa.ForeignKey("analyses.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    graph_version: Mapped[int] = mapped_column(default=0)
+    # Degraded: Twitter refused the follow lists (403 on this API tier); ranked on the stored graph only.
+    degraded: Mapped[bool] = mapped_column(default=False)
+    degraded_reason: Mapped[str | None] = mapped_column(sa.Text)
+    friends: Mapped[list] = mapped_column(sa.JSON)
+    big_accounts: Mapped[list] = mapped_column(sa.JSON)
+    hashtags: Mapped[list] = mapped_column(sa.JSON)
+
+    account: Mapped[Account] = relationship()

@@ -1,0 +1,241 @@
+"""The analysis pipeline: look up -> fetch and store tweets -> classify the unclassified -> score -> store.
+
+Every step checkpoints its progress, is idempotent (tweets are upserted by id, a tweet is classified once per
+model version) and can resume, so a job interrupted anywhere (rate limit, outage, killed worker) loses nothing and
+redoes nothing. The runner (``server.jobs.runner``) claims the job, calls :func:`execute` and turns its outcome
+into the job's state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import sqlalchemy as sa
+import tweepy
+from flask import current_app
+
+from config import scoring_config
+from ml.labels import LABELS
+from ml.mood.status import MoodResult, assess
+from ml.mood.weights import KINDS, ScoredTweet
+from ml.text.language import is_scored, tweet_language
+from server.extensions import db
+from server.jobs.runner import JobRun, Resources
+from server.models import Account, Analysis, Job, Tweet, TweetEmotion, TweetHashtag, insert_ignore, upsert, utcnow
+from server.privacy import require_consent
+from server.twitter import TimelineTweet, TwitterUser, iter_timeline, lookup_user
+
+logger = logging.getLogger(__name__)
+
+CLASSIFY_CHUNK = 512  # tweets per predict call and commit: progress granularity vs. batching efficiency
+TWEET_UPDATE_COLUMNS = ["text", "referenced_text", "like_count", "retweet_count", "reply_count", "quote_count"]
+
+
+def store_account(user: TwitterUser) -> Account:
+    """Create or update the account row of a looked-up user (the caller commits)."""
+    account = db.session.scalar(sa.select(Account).where(Account.twitter_id == user.id))
+    key = user.username.lower()
+    holder = db.session.scalar(sa.select(Account).where(Account.username_key == key))
+    if holder is not None and holder is not account:
+        holder.username_key = None  # the username moved to another account
+        db.session.flush()
+    if account is None:
+        account = Account(twitter_id=user.id)
+        db.session.add(account)
+    account.username, account.username_key, account.name = user.username, key, user.name[:100]
+    db.session.flush()
+    return account
+
+
+def store_tweets(account: Account, tweets: list[TimelineTweet]) -> None:
+    """Upsert a page of tweets and their hashtags (the caller commits)."""
+    now = utcnow()
+    rows = [
+        {
+            "id": t.id,
+            "account_id": account.id,
+            "created_at": t.created_at,
+            "text": t.text,
+            "kind": t.kind,
+            "lang": (t.lang or None) and t.lang[:8],
+            "referenced_id": t.referenced_id,
+            "referenced_text": t.referenced_text,
+            "like_count": t.likes,
+            "retweet_count": t.retweets,
+            "reply_count": t.replies,
+            "quote_count": t.quotes,
+            "fetched_at": now,
+        }
+        for t in tweets
+    ]
+    upsert(Tweet, rows, TWEET_UPDATE_COLUMNS)
+    insert_ignore(TweetHashtag, [{"tweet_id": t.id, "tag": tag[:140]} for t in tweets for tag in t.hashtags])
+
+
+def fetch_tweets(run: JobRun, account: Account, client: tweepy.Client, user: TwitterUser) -> None:
+    """Fetch what is new since the account's last complete fetch, page by page, resuming where the job stopped."""
+    job = run.job
+    if job.fetch_done:
+        return
+    limit = current_app.config["TWEET_LIMIT"]
+    if job.fetched == 0 and job.next_token is None:
+        run.checkpoint(since_id=account.since_id, total=None if account.since_id else min(limit, user.tweet_count))
+    pages = iter_timeline(
+        client, user, limit=limit - job.fetched, since_id=job.since_id, pagination_token=job.next_token
+    )
+    while True:
+        with run.phase("fetch"):
+            page = next(pages, None)
+        if page is None:
+            break
+        with run.phase("persist"):
+            store_tweets(account, page.tweets)
+            newest = max((int(t.id) for t in page.tweets), default=0)
+            newest_id = str(newest) if newest > int(job.newest_id or 0) else job.newest_id
+            run.checkpoint(newest_id=newest_id, fetched=job.fetched + len(page.tweets), next_token=page.next_token)
+    with run.phase("persist"):
+        # Only a complete walk moves since_id: an interrupted one resumes from next_token instead.
+        if job.newest_id and int(job.newest_id) > int(account.since_id or 0):
+            account.since_id = job.newest_id
+        run.checkpoint(fetch_done=True, next_token=None)
+
+
+def _unclassified(account: Account, version: str):
+    done = sa.select(TweetEmotion.tweet_id).where(
+        TweetEmotion.tweet_id == Tweet.id, TweetEmotion.model_version == version
+    )
+    return sa.select(Tweet).where(Tweet.account_id == account.id, ~sa.exists(done))
+
+
+def classify_tweets(run: JobRun, account: Account, classifier) -> None:
+    """Classify the account's tweets that have no probabilities for the classifier's version yet.
+
+    Tweets go to the model shortest first, in chunks committed one by one: each chunk then pads as little as
+    one call over everything would, and a crash loses at most the chunk in flight.
+    """
+    version, job = classifier.version, run.job
+    with run.phase("persist"):
+        # (id, text) pairs read before any commit, which would expire the ORM objects.
+        pending = [(t.id, t.classifier_text) for t in db.session.scalars(_unclassified(account, version))]
+        run.checkpoint(total=job.classified + len(pending))
+    pending.sort(key=lambda item: len(item[1]))
+    for start in range(0, len(pending), CLASSIFY_CHUNK):
+        chunk = pending[start : start + CLASSIFY_CHUNK]
+        with run.phase("classify"):
+            probabilities = classifier.predict([text for _, text in chunk])
+        with run.phase("persist"):
+            now = utcnow()
+            rows = [
+                {
+                    "tweet_id": tweet_id,
+                    "model_version": version,
+                    "classified_at": now,
+                    **{k: float(p[k]) for k in LABELS},
+                }
+                for (tweet_id, _), p in zip(chunk, probabilities)
+            ]
+            insert_ignore(TweetEmotion, rows)
+            run.checkpoint(classified=job.classified + len(rows))
+
+
+def scored_tweets(account: Account, version: str, limit: int) -> list[ScoredTweet]:
+    """The account's newest ``limit`` classified tweets as ``ml.mood.weights.ScoredTweet``, with their language."""
+    rows = db.session.execute(
+        sa.select(Tweet, TweetEmotion)
+        .join(TweetEmotion, sa.and_(TweetEmotion.tweet_id == Tweet.id, TweetEmotion.model_version == version))
+        .where(Tweet.account_id == account.id)
+        .order_by(Tweet.created_at.desc())
+        .limit(limit)
+    )
+    return [
+        ScoredTweet(
+            id=tweet.id,
+            created_at=tweet.created_at,
+            kind=tweet.kind,
+            probs=emotion.probs,
+            likes=tweet.like_count,
+            retweets=tweet.retweet_count,
+            replies=tweet.reply_count,
+            quotes=tweet.quote_count,
+            text=tweet.text,
+            lang=tweet_language(tweet.classifier_text, tweet.lang),
+        )
+        for tweet, emotion in rows
+    ]
+
+
+def build_analysis(job: Job, account: Account, result: MoodResult, tweets: list[ScoredTweet], version: str):
+    """The Analysis row for a mood result."""
+    counts = dict.fromkeys(KINDS, 0)
+    for tweet in tweets:
+        if is_scored(tweet.lang):
+            counts[tweet.kind] += 1
+    window = result.window or {}
+    return Analysis(
+        account_id=account.id,
+        job_id=job.id,
+        model_version=version,
+        status=result.status,
+        reason=result.reason,
+        confidence=result.confidence,
+        low_confidence=result.low_confidence,
+        positivity=result.positivity,
+        negativity=result.negativity,
+        emotional_weight=result.emotional_weight,
+        tweet_count=result.tweet_count,
+        own_count=counts["own"],
+        reply_count=counts["reply"],
+        quote_count=counts["quote"],
+        retweet_count=counts["retweet"],
+        skipped_language_count=result.skipped_language,
+        language=result.language,
+        window_start=datetime.fromisoformat(window["start"]) if window else None,
+        window_end=datetime.fromisoformat(window["end"]) if window else None,
+        breakdown=result.breakdown,
+        happiest=result.happiest,
+        saddest=result.saddest,
+    )
+
+
+def assess_account(run: JobRun, account: Account, version: str) -> Analysis:
+    """Weigh the account's classified tweets into a mood and add it as an Analysis row (flushed, not committed)."""
+    config = current_app.config
+    with run.phase("persist"):
+        tweets = scored_tweets(account, version, config["TWEET_LIMIT"])
+    with run.phase("score"):
+        result = assess(tweets, utcnow(), scoring_config(config))
+    with run.phase("persist"):
+        analysis = build_analysis(run.job, account, result, tweets, version)
+        db.session.add(analysis)
+        db.session.flush()
+    return analysis
+
+
+def analyse_tweets(
+    run: JobRun, account: Account, client: tweepy.Client, user: TwitterUser, load_classifier: Callable
+) -> Analysis:
+    """Fetch, classify and assess the account's tweets for a claimed job; the caller commits the new Analysis."""
+    fetch_tweets(run, account, client, user)
+    with run.phase("model_load"):
+        classifier = load_classifier()
+    classify_tweets(run, account, classifier)
+    return assess_account(run, account, classifier.version)
+
+
+def fetch_job_account(run: JobRun, client: tweepy.Client) -> tuple[TwitterUser, Account]:
+    """Re-check consent (it may have been withdrawn since), look the account up and tie it to the job."""
+    require_consent(run.job.username, current_app.config["REQUIRE_CONSENT"])
+    with run.phase("fetch"):
+        user = lookup_user(client, run.job.username)
+    with run.phase("persist"):
+        account = store_account(user)
+        run.checkpoint(account_id=account.id)
+    return user, account
+
+
+def execute(run: JobRun, resources: Resources) -> Analysis:
+    """Every step of an analysis job; returns the new Analysis, which the runner commits with the job's success."""
+    user, account = fetch_job_account(run, resources.twitter)
+    return analyse_tweets(run, account, resources.twitter, user, resources.load_classifier)
