@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_NO_ADVISORY_WARNINGS := 1
 
-.PHONY: run test lint bench train evaluate clean
+.PHONY: run test test-fast lint bench train evaluate clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -22,10 +22,17 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(PY)
 run: $(VENV)/.run-deps
 	$(PY) -m server.dev.demo
 
-test: $(VENV)/.dev-deps
+# Lint (ruff: style, docstrings, timezone-aware datetimes), then every test, warnings as errors.
+test: lint
+	$(PY) -m pytest
+
+# The in-process tests, on both cores: no worker, web server or broker processes, no training (under a minute).
+test-fast: $(VENV)/.dev-deps
+	$(PY) -m pytest -m "not stack and not slow" -n 2 -q
+
+lint: $(VENV)/.dev-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest
 
 bench: $(VENV)/.run-deps
 	$(PY) -m ml.training.bench
@@ -39,9 +46,9 @@ train: $(VENV)/.run-deps
 SHARED ?= ../shared/data
 
 evaluate: $(VENV)/.run-deps
-	$(PY) -m ml.training.evaluate --data ml/training/data/emotion_validation.jsonl --labels sadness,joy,love,anger,fear,surprise
-	$(PY) -m ml.training.evaluate --data ml/training/data/goemotions_dev_neutral.jsonl --neutral-vs-emotional
-	$(PY) -m ml.training.evaluate --data ml/training/data/goemotions_dev.jsonl --neutral-gold any
+	$(PY) -m ml.training.evaluate --data ml/data/emotion_validation.jsonl --labels sadness,joy,love,anger,fear,surprise
+	$(PY) -m ml.training.evaluate --data ml/data/goemotions_dev_neutral.jsonl --neutral-vs-emotional
+	$(PY) -m ml.training.evaluate --data ml/data/goemotions_dev.jsonl --neutral-gold any
 	$(PY) -m ml.training.evaluate --data $(SHARED)/semeval2018_ec/dev.jsonl --multi-label
 	$(PY) -m ml.training.evaluate --data $(SHARED)/tweeteval_emotion/validation.jsonl --tweeteval
 	$(PY) -m ml.training.evaluate --data $(SHARED)/tweets/airline_tweets.jsonl.gz --airline

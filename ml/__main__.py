@@ -16,6 +16,7 @@ EXAMPLES = (
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The command line (``--help`` lists the options)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("texts", nargs="*", help="texts to classify (default: built-in examples)")
     args = parser.parse_args(argv)

@@ -27,9 +27,10 @@ def _ensure_sqlite_directory(url: str) -> None:
 def create_app(config_class: type = Config, settings: Mapping | None = None) -> Flask:
     """Build the app from a config class, then ``settings`` on top (tests, the demo); bind every extension."""
     # Imported here, not at the top: submodules import ``server.*`` themselves, and this keeps that free of cycles.
-    from server import cli, extensions, links, models  # noqa: F401  (models: register the tables)
+    from server import cli, extensions, models  # noqa: F401  (models: register the tables)
     from server.api import admin, errors
     from server.api import routes as api
+    from server.web import results
 
     Flask.json_provider_class = extensions.JSONProvider
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
@@ -63,7 +64,7 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
     errors.register_error_handlers(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.legacy)
-    app.register_blueprint(links.bp)
+    app.register_blueprint(results.bp)
     cli.register(app)
     admin.register(app)
     if not app.config["API_KEYS"]:

@@ -24,11 +24,13 @@ class UTCDateTime(sa.TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
+        """Aware timestamps are stored as naive UTC."""
         if value is not None and value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value
 
     def process_result_value(self, value, dialect):
+        """Stored timestamps come back as aware UTC."""
         return value.replace(tzinfo=UTC) if value is not None else None
 
 

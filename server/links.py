@@ -1,4 +1,4 @@
-"""Private result links: a signed, expiring token in ``/r/<token>`` that shows a bot job and its result.
+"""Private result links: a signed, expiring token in ``/r/<token>`` (``server.web``) showing a bot job and its result.
 
 The bot replies in public; the result never is. The token (itsdangerous, signed with ``SECRET_KEY``) names a
 job and its account, expires after ``RESULT_LINK_MAX_AGE`` seconds, and needs no API key.
@@ -10,16 +10,11 @@ import json
 from functools import cache
 from pathlib import Path
 
-import sqlalchemy as sa
-from flask import Blueprint, current_app
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from server.api.errors import ApiError
-from server.api.serialize import analysis_dict, recommendation_dict
-from server.extensions import db
-from server.models import Account, Analysis, Job, Recommendation
 
-bp = Blueprint("links", __name__)
 SALT = "result-link"
 CRISIS_RESOURCES = Path(__file__).resolve().parent / "data" / "crisis_resources.json"
 SUPPORT_STATUSES = ("Stressed", "Depressed")
@@ -71,36 +66,3 @@ def crisis_resources(language: str | None = None) -> dict:
     lines = data["supportive_lines"]
     chosen = language if matched and language in lines else "en"
     return {"message": lines[chosen], "language": chosen, "resources": resources}
-
-
-def _latest(model, account: Account | None):
-    if account is None:
-        return None
-    return db.session.scalar(sa.select(model).where(model.account_id == account.id).order_by(model.id.desc()).limit(1))
-
-
-@bp.get("/r/<token>")
-def show_result(token: str):
-    """The job's progress, then the account's latest result; support resources with a worrying status."""
-    claims = read_token(token)
-    job = db.session.get(Job, claims.get("job"))
-    account = db.session.scalar(sa.select(Account).where(Account.username_key == claims.get("user")))
-    if job is None and account is None:  # forgotten since, or never existed
-        raise ApiError(404, "nothing_here", "There is nothing stored for this link (the data may have been deleted).")
-    body = {"job": None, "analysis": None}
-    if job is not None:
-        body["job"] = {
-            "kind": job.kind,
-            "state": job.state,
-            "progress": {"fetched": job.fetched, "classified": job.classified, "total": job.total},
-            "error": job.error_message if job.state == "failed" else None,
-        }
-    analysis = _latest(Analysis, account)
-    if analysis is not None:
-        body["analysis"] = analysis_dict(analysis)
-        if analysis.status in SUPPORT_STATUSES:
-            body["support"] = crisis_resources(analysis.language)
-    if job is not None and job.kind == "recommendations":
-        recommendation = _latest(Recommendation, account)
-        body["recommendations"] = recommendation_dict(recommendation) if recommendation is not None else None
-    return body

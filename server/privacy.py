@@ -1,5 +1,7 @@
-"""Consent, deletion and retention: an account is analysed only after it opted in, can have every row about it
-removed ("forget me"), and old tweet text is blanked after ``TWEET_RETENTION_DAYS``.
+"""Consent, deletion and retention of what is stored about an account.
+
+An account is analysed only after it opted in, can have every row about it removed ("forget me"), and old tweet
+text is blanked after ``TWEET_RETENTION_DAYS``.
 
 Consent is keyed by the lower-cased username, because it can come (a mention, a client's declared sign-in) before
 the account was ever looked up; ``Consent.twitter_id`` ties it to the account once known, so a renamed account

@@ -1,5 +1,7 @@
-"""The periodic tasks celery beat runs (``config.beat_schedule``): the bot's mention poll, the retention of tweet
-text, and the re-analysis of stale accounts. Each is safe to run twice.
+"""The periodic tasks celery beat runs (``config.beat_schedule``).
+
+The bot's mention poll, the retention of tweet text, and the re-analysis of stale accounts; each is safe to run
+twice.
 """
 
 from __future__ import annotations

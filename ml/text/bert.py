@@ -29,6 +29,8 @@ def read_config(model_dir: str | Path) -> dict:
 
 
 class Embeddings(nn.Module):
+    """Word, position and token-type embeddings, summed and normalised (transformers' BertEmbeddings)."""
+
     def __init__(self, c: dict):
         super().__init__()
         self.word_embeddings = nn.Embedding(c["vocab_size"], c["hidden_size"])
@@ -37,6 +39,7 @@ class Embeddings(nn.Module):
         self.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
 
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """The layer's output for a batch."""
         positions = torch.arange(input_ids.shape[1], device=input_ids.device)
         # One segment per text: token type 0 everywhere.
         x = self.word_embeddings(input_ids) + self.position_embeddings(positions) + self.token_type_embeddings.weight[0]
@@ -44,6 +47,8 @@ class Embeddings(nn.Module):
 
 
 class SelfAttention(nn.Module):
+    """Multi-head scaled dot-product attention over the padded batch (BertSelfAttention)."""
+
     def __init__(self, c: dict):
         super().__init__()
         self.heads = c["num_attention_heads"]
@@ -52,6 +57,7 @@ class SelfAttention(nn.Module):
         self.value = nn.Linear(c["hidden_size"], c["hidden_size"])
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The layer's output for a batch."""
         batch, length, width = x.shape
 
         def split(t: torch.Tensor) -> torch.Tensor:
@@ -70,29 +76,38 @@ class DenseNorm(nn.Module):
         self.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
 
     def forward(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        """The layer's output for a batch."""
         return self.LayerNorm(self.dense(x) + residual)
 
 
 class Attention(nn.Module):
+    """Self-attention, its output projection and the residual norm (BertAttention)."""
+
     def __init__(self, c: dict):
         super().__init__()
         self.self = SelfAttention(c)
         self.output = DenseNorm(c, c["hidden_size"])
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The layer's output for a batch."""
         return self.output(self.self(x, mask), x)
 
 
 class Intermediate(nn.Module):
+    """The feed-forward expansion with GELU (BertIntermediate)."""
+
     def __init__(self, c: dict):
         super().__init__()
         self.dense = nn.Linear(c["hidden_size"], c["intermediate_size"])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The layer's output for a batch."""
         return F.gelu(self.dense(x))  # exact (erf) GELU, as hidden_act "gelu"
 
 
 class Layer(nn.Module):
+    """One transformer layer: attention, then feed-forward with its residual norm (BertLayer)."""
+
     def __init__(self, c: dict):
         super().__init__()
         self.attention = Attention(c)
@@ -100,23 +115,30 @@ class Layer(nn.Module):
         self.output = DenseNorm(c, c["intermediate_size"])
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The layer's output for a batch."""
         x = self.attention(x, mask)
         return self.output(self.intermediate(x), x)
 
 
 class Encoder(nn.Module):
+    """The stack of layers (BertEncoder)."""
+
     def __init__(self, c: dict):
         super().__init__()
         self.layer = nn.ModuleList(Layer(c) for _ in range(c["num_hidden_layers"]))
 
 
 class Pooler(nn.Module):
+    """tanh over the [CLS] vector (BertPooler)."""
+
     def __init__(self, c: dict):
         super().__init__()
         self.dense = nn.Linear(c["hidden_size"], c["hidden_size"])
 
 
 class Bert(nn.Module):
+    """Embeddings, encoder and pooler (BertModel)."""
+
     def __init__(self, c: dict):
         super().__init__()
         self.embeddings = Embeddings(c)
@@ -134,6 +156,7 @@ class BertClassifier(nn.Module):
         self.classifier = nn.Linear(config["hidden_size"], len(config["id2label"]))
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The layer's output for a batch."""
         x = self.bert.embeddings(input_ids)
         # True where a key is a real token; broadcast over heads and query positions.
         mask = attention_mask.bool()[:, None, None, :]

@@ -27,12 +27,15 @@ from ml.training.data import DATA_DIR, read_jsonl
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def worker_peak_rss_mb(n: int) -> float:
-    """Peak RSS of a fresh process that loads ``ClassificationModel()`` with its defaults and
-    classifies ``n`` tweets twice: what a worker holding the model costs."""
+    """Peak RSS of a fresh process that loads the default model and classifies ``n`` tweets twice.
+
+    That is what a worker holding the model costs.
+    """
     code = (
         "import resource; from ml import ClassificationModel; from ml.training.bench import tweet_texts;"
         f"t = tweet_texts({n}); m = ClassificationModel(); m.predict(t); m.predict(t);"
@@ -61,6 +64,7 @@ def timed(fn, texts: list[str], repeats: int = 3) -> float:
 
 
 def main(argv: list[str] | None = None) -> dict:
+    """The command line (``--help`` lists the options)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--texts", type=int, default=1024)
     parser.add_argument("--batch-sizes", default="1,16,32,64,128,256")

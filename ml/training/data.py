@@ -273,8 +273,10 @@ def text_key(text: str) -> str:
 
 
 def semeval_gold(label_field: str) -> set[str]:
-    """Our labels for a SemEval E-c row (`SEMEVAL_TO_LABEL`): ``{"neutral"}`` for no emotion,
-    empty when its emotions are only anticipation and trust."""
+    """Our labels for a SemEval E-c row (`SEMEVAL_TO_LABEL`).
+
+    ``{"neutral"}`` for no emotion, empty when its emotions are only anticipation and trust.
+    """
     if not label_field:
         return {NEUTRAL}
     return {SEMEVAL_TO_LABEL[name] for name in label_field.split(",")} - {None}
@@ -341,8 +343,10 @@ def airline_eval_rows(path: str | Path) -> list[dict]:
 
 
 def held_out_keys(shared_dir: Path, exclude: Collection[Path] = ()) -> set[str]:
-    """Text keys of every tweet the real-tweet checks score, and of the texts in ``exclude``
-    (JSONL with a ``text`` field, e.g. the demo world's tweets): training never sees them."""
+    """Text keys of every tweet the real-tweet checks score and of the texts in ``exclude``: never trained on.
+
+    ``exclude`` is JSONL with a ``text`` field, e.g. the demo world's tweets.
+    """
     keys = set()
     for path in exclude:
         keys |= {text_key(str(row.get("text", ""))) for _, row in json_lines(path) if isinstance(row, dict)}

@@ -1,9 +1,9 @@
-"""Score the classifier on a labelled JSONL file and print one JSON object.
+r"""Score the classifier on a labelled JSONL file and print one JSON object.
 
-    python -m ml.training.evaluate --data ml/training/data/emotion_validation.jsonl \\
+    python -m ml.training.evaluate --data ml/data/emotion_validation.jsonl \
         --labels sadness,joy,love,anger,fear,surprise
     python -m ml.training.evaluate --data FILE.jsonl --neutral-vs-emotional
-    python -m ml.training.evaluate --data ml/training/data/goemotions_dev.jsonl --neutral-gold any
+    python -m ml.training.evaluate --data ml/data/goemotions_dev.jsonl --neutral-gold any
     python -m ml.training.evaluate --data ../shared/data/semeval2018_ec/dev.jsonl --multi-label
     python -m ml.training.evaluate --data ../shared/data/tweeteval_emotion/validation.jsonl --tweeteval
     python -m ml.training.evaluate --data ../shared/data/tweets/airline_tweets.jsonl.gz --airline
@@ -87,6 +87,7 @@ def parse_labels(value: str | None) -> tuple[str, ...]:
 
 
 def main(argv: list[str] | None = None, classifier=None) -> dict:
+    """The command line (``--help`` lists the options)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, type=Path, help="JSONL file of {text, label}")
     parser.add_argument("--labels", help="comma-separated subset of labels to predict over")

@@ -1,6 +1,6 @@
 """Soft labels for GoEmotions from a larger teacher, for distilling into the shipped model.
 
-    python -m ml.training.teacher --base DIR     # writes ml/training/data/goemotions_teacher.jsonl.gz
+    python -m ml.training.teacher --base DIR     # writes ml/data/goemotions_teacher.jsonl.gz
 
 The 6-layer MiniLM we ship tops out below the neutral-vs-emotional target when trained on
 hard labels alone (model card). A 12-layer, 768-wide teacher (all-mpnet-base-v2) is
@@ -46,6 +46,7 @@ from ml.training.train import (
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The command line (``--help`` lists the options)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", type=Path, required=True, help="unpacked all-mpnet-base-v2 directory")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR)

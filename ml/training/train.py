@@ -106,8 +106,10 @@ def optimizer_for(model, lr: float, weight_decay: float, total_steps: int, warmu
 
 
 def row_losses(logits: torch.Tensor, targets: torch.Tensor, partial: torch.Tensor) -> torch.Tensor:
-    """Per-row loss: soft cross-entropy towards ``targets``; for ``partial`` rows, whose target
-    is a 0/1 mask of allowed labels, minus the log of the probability on those labels."""
+    """Per-row loss: soft cross-entropy towards ``targets``, or for ``partial`` rows -log P(allowed labels).
+
+    A partial row's target is a 0/1 mask of the labels it allows.
+    """
     log_probs = logits.float().log_softmax(-1)
     soft = -(targets * log_probs).sum(-1)
     # Masking only partial rows keeps every logsumexp finite (a soft target may hold zeros).
@@ -117,8 +119,10 @@ def row_losses(logits: torch.Tensor, targets: torch.Tensor, partial: torch.Tenso
 
 
 def train_step(model, ids, mask, targets, params, optimizer, scheduler, use_bf16: bool, partial=None) -> float:
-    """One update towards ``targets`` (a distribution over the labels per row, or for ``partial``
-    rows a mask of allowed labels); returns the loss."""
+    """One update towards ``targets``; returns the loss.
+
+    A target is a distribution over the labels per row, or for ``partial`` rows a mask of allowed labels.
+    """
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
         logits = model(input_ids=ids, attention_mask=mask).logits
     if partial is None:
@@ -167,8 +171,11 @@ def in_training_tweet_scores(model, tokenizer, rows: list[dict], use_bf16: bool)
 def evaluate_in_training(
     model, tokenizer, validation: list[dict], neutral_rows: list[dict], use_bf16: bool, tweets: list[dict] = ()
 ) -> dict:
-    """Six-label emotion accuracy (neutral excluded, as the shipped check does), GoEmotions dev
-    neutral F1 and, with ``tweets``, the held-out real-tweet scores; ``selection`` ranks epochs."""
+    """The scores epochs are chosen by; ``selection`` ranks them.
+
+    Six-label emotion accuracy (neutral excluded, as the shipped check does), GoEmotions dev neutral F1 and,
+    with ``tweets``, the held-out real-tweet scores.
+    """
     keep = [LABELS.index(label) for label in EMOTIONS]
     logits = in_training_logits(model, tokenizer, [r["text"] for r in validation], use_bf16)
     pred = logits[:, keep].argmax(-1).tolist()
@@ -215,6 +222,7 @@ def calibrate_neutral(model, tokenizer, rows: list[dict], use_bf16: bool) -> dic
 
 
 def main(argv: list[str] | None = None) -> dict:
+    """The command line (``--help`` lists the options)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     parser.add_argument("--shared-dir", type=Path, default=SHARED_DIR, help="where the real-tweet sources are")

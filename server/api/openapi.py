@@ -8,9 +8,9 @@ import copy
 
 from ml.labels import EMOTIONS
 from ml.mood.status import STATUSES
+from server.jobs.kinds import KIND_NAMES
 
 JOB_STATES = ["pending", "running", "retrying", "succeeded", "failed"]
-JOB_KINDS = ["analysis", "recommendations"]
 JOB_ERRORS = [
     "user_not_found",
     "user_suspended",
@@ -68,7 +68,7 @@ SCHEMAS = {
         "type": "object",
         "properties": {
             "id": {"type": "string"},
-            "kind": {"type": "string", "enum": JOB_KINDS},
+            "kind": {"type": "string", "enum": list(KIND_NAMES)},
             "username": USERNAME,
             "state": {"type": "string", "enum": JOB_STATES},
             "progress": {

@@ -1,5 +1,6 @@
-"""The JSON API under ``/api/v1`` and the hackathon frontend's legacy routes ``/start_analysis/<user_name>`` and
-``/recommend_friends/<user_name>``.
+"""The JSON API under ``/api/v1`` and the hackathon frontend's legacy routes.
+
+The legacy routes are ``/start_analysis/<user_name>`` and ``/recommend_friends/<user_name>``.
 
 Every route but ``/health`` and ``/openapi.json`` needs an API key (``X-API-Key`` or ``Authorization: Bearer``).
 A client reads only jobs, moods and recommendations of accounts it asked about itself: moods are sensitive.
@@ -20,6 +21,7 @@ from server.api.openapi import openapi_document
 from server.api.serialize import analysis_dict, consent_dict, job_dict, matching_dict, recommendation_dict
 from server.api.validation import json_object, validate_username
 from server.extensions import db
+from server.jobs.kinds import kind_of
 from server.models import Account, Analysis, Consent, Job, Recommendation, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -28,11 +30,6 @@ PUBLIC_ENDPOINTS = frozenset({"api.health", "api.openapi"})
 HISTORY_DEFAULT, HISTORY_MAX = 50, 500
 MAX_ROW_ID = 2**31 - 1  # INTEGER keys on PostgreSQL: a larger id is no row (404), not a database error
 JOB_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex: anything else names no job
-# What an account lacks, per job kind: error code, noun, and the request that makes one.
-MISSING = {
-    "analysis": ("analysis_not_found", "analysis", "POST /api/v1/analyses"),
-    "recommendations": ("recommendation_not_found", "recommendations", "POST /api/v1/recommendations"),
-}
 
 
 def client_id(key: str) -> str:
@@ -141,10 +138,10 @@ def get_analysis(analysis_id: int):
 
 
 def _nothing_yet(username: str, visible: bool, kind: str = "analysis") -> ApiError:
-    code, noun, route = MISSING[kind]
+    missing = kind_of(kind)
     job = jobs.active_job(username.lower(), kind) if visible else None
-    hint = f"its job is {job.state}: GET {url_for('api.get_job', job_id=job.id)}" if job else route
-    return ApiError(404, code, f"No {noun} of @{username} yet; {hint}.")
+    hint = f"its job is {job.state}: GET {url_for('api.get_job', job_id=job.id)}" if job else missing.start_route
+    return ApiError(404, missing.missing_code, f"No {missing.noun} of @{username} yet; {hint}.")
 
 
 def _visible_account(username: str) -> tuple[Account | None, bool]:

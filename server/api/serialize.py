@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import url_for
 
+from server.jobs.kinds import kind_of
 from server.models import Account, Analysis, Consent, Job, Recommendation
 
 
@@ -15,14 +16,11 @@ def _time(value: datetime | None) -> str | None:
 
 def _result_links(job: Job) -> tuple[str | None, str]:
     """The job's result (once stored) and the account's latest result of the job's kind."""
-    if job.kind == "recommendations":
-        result = job.recommendation
-        url = url_for("api.get_recommendation", recommendation_id=result.id) if result is not None else None
-        return url, url_for("api.get_latest_recommendation", username=job.username)
+    kind = kind_of(job.kind)
     # A recommendation job may analyse too (job.analysis), but its result is the recommendation.
-    analysis = job.analysis
-    url = url_for("api.get_analysis", analysis_id=analysis.id) if analysis is not None else None
-    return url, url_for("api.get_latest_analysis", username=job.username)
+    result = getattr(job, kind.result_attr)
+    url = url_for(kind.result_endpoint, **{kind.result_param: result.id}) if result is not None else None
+    return url, url_for(kind.latest_endpoint, username=job.username)
 
 
 def job_dict(job: Job) -> dict:

@@ -23,6 +23,7 @@ from flask import current_app
 from server import jobs, privacy, twitter
 from server.bot.replies import compose_reply, parse_command
 from server.extensions import db
+from server.jobs.kinds import ANALYSIS, RECOMMENDATIONS
 from server.links import result_url
 from server.models import BotState, HandledMention, Job, insert_ignore, utcnow
 from server.twitter import Mention, TwitterError, TwitterRejected
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 STATE_ID = 1
 NO_REPLY = ""  # reply_id of a mention that cannot be answered (deleted, or its author is gone)
-JOB_KINDS = {"analyse": "analysis", "recommend": "recommendations"}
+JOB_KINDS = {"analyse": ANALYSIS.name, "recommend": RECOMMENDATIONS.name}  # bot command -> job kind
 
 
 def is_enabled(client: tweepy.Client | None) -> bool:

@@ -308,8 +308,10 @@ def smoke_recommendation(stack: DemoStack, username: str) -> int:
 
 
 def persona_accounts(world: Path = DEMO_WORLD, min_own: int = MIN_OWN_TWEETS) -> dict[str, str]:
-    """username -> persona of the world's persona accounts with at least ``min_own`` own tweets (not replies,
-    retweets or quotes)."""
+    """Username -> persona of the world's persona accounts with at least ``min_own`` own tweets.
+
+    Own tweets: not replies, retweets or quotes.
+    """
     personas = json.loads((world / "world.json").read_text())["personas"]
     with gzip.open(world / "users.jsonl.gz", "rt", encoding="utf-8") as lines:
         usernames = {user["id"]: user["username"] for user in map(json.loads, lines)}

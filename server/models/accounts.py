@@ -88,5 +88,5 @@ class TweetEmotion(db.Model):
 
     @property
     def probs(self) -> dict[str, float]:
-        """label -> probability."""
+        """Label -> probability."""
         return {label: getattr(self, label) for label in LABELS}

@@ -1,5 +1,6 @@
-"""Admin re-analysis runs: one analysis job per consented account (all, or those whose latest analysis is stale),
-enqueued in chunks spread over Twitter's rate-limit windows.
+"""Admin re-analysis runs: one analysis job per consented account (all, or those whose analysis is stale).
+
+The jobs are enqueued in chunks spread over Twitter's rate-limit windows.
 
 A run stores no progress of its own: it is counted over the states of its jobs (``Job.run_id``).
 """

@@ -174,6 +174,7 @@ class LoggingRequestHandler(WSGIRequestHandler):
     """Request lines go to this module's logger instead of werkzeug's stderr handler."""
 
     def log(self, type: str, message: str, *args) -> None:
+        """Log one request line."""
         logger.info("%s %s", self.address_string(), message % args)
 
 

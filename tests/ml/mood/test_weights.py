@@ -141,7 +141,7 @@ def test_tweet_weights_hand_checked():
 
 
 def test_tweet_weights_accept_naive_utc():
-    naive = ScoredTweet("1", datetime(2024, 5, 18, 12), "own", {"joy": 1.0})
+    naive = ScoredTweet("1", datetime(2024, 5, 18, 12), "own", {"joy": 1.0})  # noqa: DTZ001 (naive on purpose)
     assert tweet_weights([naive], NOW) == [0.5]
     assert tweet_weights([naive], NOW.replace(tzinfo=None)) == [0.5]
 

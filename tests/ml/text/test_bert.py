@@ -44,6 +44,7 @@ def test_token_ids_match_the_transformers_tokenizer(texts, float32_model):
     assert float32_model.pad_id_ == reference.pad_token_id
 
 
+@pytest.mark.slow
 def test_logits_match_transformers_on_a_padded_batch(texts, float32_model):
     from transformers import AutoModelForSequenceClassification
 

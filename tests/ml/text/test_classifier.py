@@ -72,6 +72,7 @@ def test_loads_lazily_once():
     assert model.model_ is loaded
 
 
+@pytest.mark.slow
 def test_loads_offline_in_a_fresh_process_without_transformers():
     # transformers' import pulls in torch's compiler stack (~140 MB of RSS); serving needs neither (ml.text.bert).
     code = (

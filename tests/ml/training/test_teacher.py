@@ -1,12 +1,15 @@
 import os
 import shutil
 
+import pytest
 from transformers import BertConfig, BertModel
 
 from ml.labels import LABELS
 from ml.text.classifier import TOKENIZER_DIR
 from ml.training.data import DATA_DIR, goemotions_rows, read_jsonl, read_teacher, training_rows
 from ml.training.teacher import main
+
+pytestmark = pytest.mark.slow  # trains or builds from data: in `make test`, not `make test-fast`
 
 
 def test_smoke_teacher_labels_goemotions_rows_for_training(tmp_path):

@@ -10,6 +10,8 @@ from ml.labels import LABELS
 from ml.training.train import MODEL_VERSION, bucketed_batches, main, neutral_f1_at, row_losses
 from tests.ml.training.shared_data import tiny_shared
 
+pytestmark = pytest.mark.slow  # trains or builds from data: in `make test`, not `make test-fast`
+
 
 def test_bucketed_batches_cover_every_row_once_and_group_lengths():
     lengths = [random.Random(1).randint(3, 60) for _ in range(1000)]

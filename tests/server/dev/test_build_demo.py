@@ -7,9 +7,12 @@ import pytest
 from server.dev.twitter_local import build_demo, load_world
 from tests.server.conftest import DEMO_WORLD
 
-pytestmark = pytest.mark.skipif(
-    not (build_demo.DEFAULT_DATA / "twitter_ego").is_dir(), reason=f"shared data not at {build_demo.DEFAULT_DATA}"
-)
+pytestmark = [
+    pytest.mark.slow,  # builds from data: in `make test`, not `make test-fast`
+    pytest.mark.skipif(
+        not (build_demo.DEFAULT_DATA / "twitter_ego").is_dir(), reason=f"shared data not at {build_demo.DEFAULT_DATA}"
+    ),
+]
 
 
 def file_bytes(directory):
