@@ -32,8 +32,8 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
     from server.api import routes as api
     from server.web import results
 
-    Flask.json_provider_class = extensions.JSONProvider
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.json = extensions.JSONProvider(app)
     app.config.from_object(config_class)
     if settings:
         app.config.update(settings)

@@ -1,7 +1,9 @@
-"""Database helpers every layer shares: the UTC clock, a UTC timestamp column, idempotent bulk writes."""
+"""Database helpers every layer shares: the UTC clock, a UTC timestamp column, row ids, idempotent bulk writes."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -10,6 +12,23 @@ from server.extensions import db
 
 USERNAME_LENGTH = 15
 TWEET_ID_LENGTH = 20
+MAX_INTEGER_ID = 2**31 - 1  # INTEGER primary keys (PostgreSQL)
+ID_PATTERN = re.compile(r"[0-9a-f]{32}")  # what new_id() makes
+
+
+def new_id() -> str:
+    """A new string row id (jobs, admin runs): 32 hex digits."""
+    return uuid.uuid4().hex
+
+
+def find(model, key: int | str):
+    """The row of ``model`` with primary key ``key``, or None.
+
+    A key no row can have (an integer past ``MAX_INTEGER_ID``, a string :func:`new_id` cannot make, such as one
+    with a NUL byte) is None without a query: PostgreSQL would answer it with an error, not with no row.
+    """
+    possible = 0 < key <= MAX_INTEGER_ID if isinstance(key, int) else bool(ID_PATTERN.fullmatch(key))
+    return db.session.get(model, key) if possible else None
 
 
 def utcnow() -> datetime:

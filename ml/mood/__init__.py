@@ -1,1 +1,1 @@
-"""mood."""
+"""Classified tweets to a mood: tweet weights (recency, engagement, authorship) and the status."""

@@ -1,1 +1,1 @@
-"""text."""
+"""Text to emotions: normalisation, the BERT classifier (plain torch) and the tweet language."""

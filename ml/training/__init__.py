@@ -1,1 +1,1 @@
-"""training."""
+"""Rebuilding and checking the model: data, training, teacher logits, evaluation, metrics, benchmarks."""

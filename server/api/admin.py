@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hmac
 import math
-import re
 
 import click
 from flask import Blueprint, Flask, current_app, request, url_for
@@ -17,13 +16,12 @@ from flask.cli import AppGroup
 from server import jobs
 from server.api.errors import ApiError
 from server.api.validation import json_object
-from server.extensions import db
+from server.db import find
 from server.models import AdminRun
 from server.pipelines.reanalysis import run_progress, start_run
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
 MAX_DAYS = 36500  # a century: further back than any tweet, and within what dates can express
-RUN_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex: anything else names no run
 admin_cli = AppGroup("admin", help="Re-analysis runs over consented accounts: start one, show its progress.")
 
 
@@ -77,7 +75,7 @@ def start_reanalysis():
 @bp.get("/runs/<run_id>")
 def get_run(run_id: str):
     """A run's progress: total, jobs per state, fraction done, failed usernames with error codes."""
-    run = db.session.get(AdminRun, run_id) if RUN_ID.fullmatch(run_id) else None
+    run = find(AdminRun, run_id)
     if run is None:
         raise ApiError(404, "run_not_found", f"No run {run_id!r}.")
     return {"run": run_progress(run)}
@@ -105,7 +103,7 @@ def reanalyse_command(older_than: float | None) -> None:
 @click.argument("run_id")
 def run_command(run_id: str) -> None:
     """Print a run's progress: jobs per state, fraction done, failed accounts."""
-    run = db.session.get(AdminRun, run_id) if RUN_ID.fullmatch(run_id) else None
+    run = find(AdminRun, run_id)
     if run is None:
         click.echo(f"error: no run {run_id!r}", err=True)
         raise SystemExit(1)

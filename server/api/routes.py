@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, g, request, url_for
@@ -20,6 +19,7 @@ from server.api.errors import ApiError
 from server.api.openapi import openapi_document
 from server.api.serialize import analysis_dict, consent_dict, job_dict, matching_dict, recommendation_dict
 from server.api.validation import json_object, validate_username
+from server.db import find
 from server.extensions import db
 from server.jobs.kinds import kind_of
 from server.models import Account, Analysis, Consent, Job, Recommendation, utcnow
@@ -28,8 +28,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 legacy = Blueprint("legacy", __name__)
 PUBLIC_ENDPOINTS = frozenset({"api.health", "api.openapi"})
 HISTORY_DEFAULT, HISTORY_MAX = 50, 500
-MAX_ROW_ID = 2**31 - 1  # INTEGER keys on PostgreSQL: a larger id is no row (404), not a database error
-JOB_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex: anything else names no job
 
 
 def client_id(key: str) -> str:
@@ -122,16 +120,16 @@ def _visible(username_key: str) -> bool:
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str):
     """A job's state, progress (fetched / classified of total), retry or error, and result link."""
-    job = db.session.get(Job, job_id) if JOB_ID.fullmatch(job_id) else None
+    job = find(Job, job_id)
     if job is None or not _visible(job.username_key):
         raise ApiError(404, "job_not_found", f"No job {job_id!r}.")
     return {"job": job_dict(job)}
 
 
-@bp.get(f"/analyses/<int(max={MAX_ROW_ID}):analysis_id>")
+@bp.get("/analyses/<int:analysis_id>")
 def get_analysis(analysis_id: int):
     """One stored analysis."""
-    analysis = db.session.get(Analysis, analysis_id)
+    analysis = find(Analysis, analysis_id)
     if analysis is None or not _visible(analysis.account.username_key or ""):
         raise ApiError(404, "analysis_not_found", f"No analysis {analysis_id}.")
     return {"analysis": analysis_dict(analysis)}
@@ -188,10 +186,10 @@ def list_analyses(username: str):
     return {"username": account.username, "analyses": [analysis_dict(a) for a in analyses]}
 
 
-@bp.get(f"/recommendations/<int(max={MAX_ROW_ID}):recommendation_id>")
+@bp.get("/recommendations/<int:recommendation_id>")
 def get_recommendation(recommendation_id: int):
     """One stored recommendation."""
-    recommendation = db.session.get(Recommendation, recommendation_id)
+    recommendation = find(Recommendation, recommendation_id)
     if recommendation is None or not _visible(recommendation.account.username_key or ""):
         raise ApiError(404, "recommendation_not_found", f"No recommendation {recommendation_id}.")
     return {"recommendation": recommendation_dict(recommendation)}

@@ -19,7 +19,7 @@ def _result_links(job: Job) -> tuple[str | None, str]:
     kind = kind_of(job.kind)
     # A recommendation job may analyse too (job.analysis), but its result is the recommendation.
     result = getattr(job, kind.result_attr)
-    url = url_for(kind.result_endpoint, **{kind.result_param: result.id}) if result is not None else None
+    url = url_for(kind.result_endpoint, **{f"{kind.result_attr}_id": result.id}) if result is not None else None
     return url, url_for(kind.latest_endpoint, username=job.username)
 
 

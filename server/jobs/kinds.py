@@ -21,8 +21,7 @@ class JobKind:
     pipeline: str  # "module:function": ``function(run, resources)`` does the work and returns the result row
     work: str  # the job, in an error message: "The analysis took too long"
     result_attr: str  # the job's relationship to its result row
-    result_endpoint: str  # the API endpoint of one result (takes ``<result_attr>_id``)
-    result_param: str  # that endpoint's id parameter
+    result_endpoint: str  # the API endpoint of one result, which takes ``<result_attr>_id``
     latest_endpoint: str  # the API endpoint of an account's latest result
     missing_code: str  # the 404 code when an account has no result yet
     noun: str  # the result, in a message: "No analysis of @jack yet"
@@ -41,7 +40,6 @@ ANALYSIS = JobKind(
     work="The analysis",
     result_attr="analysis",
     result_endpoint="api.get_analysis",
-    result_param="analysis_id",
     latest_endpoint="api.get_latest_analysis",
     missing_code="analysis_not_found",
     noun="analysis",
@@ -54,7 +52,6 @@ RECOMMENDATIONS = JobKind(
     work="The recommendation run",
     result_attr="recommendation",
     result_endpoint="api.get_recommendation",
-    result_param="recommendation_id",
     latest_endpoint="api.get_latest_recommendation",
     missing_code="recommendation_not_found",
     noun="recommendations",

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.db import TWEET_ID_LENGTH, USERNAME_LENGTH, UTCDateTime, utcnow
+from server.db import TWEET_ID_LENGTH, USERNAME_LENGTH, UTCDateTime, new_id, utcnow
 from server.extensions import db
 
 if TYPE_CHECKING:
@@ -39,7 +38,7 @@ class Job(db.Model):
         ),
     )
 
-    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)
     username: Mapped[str] = mapped_column(sa.String(USERNAME_LENGTH))
     username_key: Mapped[str] = mapped_column(sa.String(USERNAME_LENGTH), index=True)
     kind: Mapped[str] = mapped_column(sa.String(16), default="analysis")  # one of server.jobs.kinds.KINDS
@@ -48,7 +47,7 @@ class Job(db.Model):
     error_code: Mapped[str | None] = mapped_column(sa.String(32))
     error_message: Mapped[str | None] = mapped_column(sa.Text)
     # The Celery task id allowed to run the job; a different delivery may take over only once the lease ran out.
-    task_id: Mapped[str] = mapped_column(sa.String(64), default=lambda: uuid.uuid4().hex)
+    task_id: Mapped[str] = mapped_column(sa.String(64), default=new_id)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)  # retries after transient Twitter failures
@@ -91,7 +90,7 @@ class AdminRun(db.Model):
 
     __tablename__ = "admin_runs"
 
-    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)
     older_than_days: Mapped[float | None]  # None: every consented account
     total: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,1 +1,1 @@
-"""mood."""
+"""Tests of ``ml.mood``."""

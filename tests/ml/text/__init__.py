@@ -1,1 +1,1 @@
-"""text."""
+"""Tests of ``ml.text``."""

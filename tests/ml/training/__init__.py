@@ -1,1 +1,1 @@
-"""training."""
+"""Tests of ``ml.training``."""

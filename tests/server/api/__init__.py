@@ -1,1 +1,1 @@
-"""api."""
+"""Tests of ``server.api``."""

@@ -151,11 +151,13 @@ def test_json_nested_too_deeply_for_the_parser_gets_400(client):
     assert_error(response, 400, "invalid_json")
 
 
-@pytest.mark.parametrize("path", ["/api/v1/analyses/{}", "/api/v1/recommendations/{}"])
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [("/api/v1/analyses/{}", "analysis_not_found"), ("/api/v1/recommendations/{}", "recommendation_not_found")],
+)
 @pytest.mark.parametrize("number", [2**31, 2**63, 10**30])
-def test_ids_beyond_the_database_integer_are_not_found(client, path, number):
-    response = client.get(path.format(number), headers=AUTH)
-    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+def test_ids_beyond_the_database_integer_are_not_found(client, path, code, number):
+    assert_error(client.get(path.format(number), headers=AUTH), 404, code)
 
 
 @pytest.mark.parametrize("job_id", ["ab%00cd", "f" * 31 + "%00", "F" * 32, "g" * 32])

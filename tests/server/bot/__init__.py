@@ -1,1 +1,1 @@
-"""bot."""
+"""Tests of ``server.bot``."""

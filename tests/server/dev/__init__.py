@@ -1,1 +1,1 @@
-"""dev."""
+"""Tests of ``server.dev``."""

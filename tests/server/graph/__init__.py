@@ -1,1 +1,1 @@
-"""graph."""
+"""Tests of ``server.graph``."""

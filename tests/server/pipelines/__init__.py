@@ -1,1 +1,1 @@
-"""pipelines."""
+"""Tests of ``server.pipelines``."""

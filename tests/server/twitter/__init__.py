@@ -1,1 +1,1 @@
-"""twitter."""
+"""Tests of ``server.twitter``."""
