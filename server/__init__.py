@@ -28,11 +28,11 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
     """Build the app from a config class, then ``settings`` on top (tests, the demo); bind every extension."""
     # Imported here, not at the top: submodules import ``server.*`` themselves, and this keeps that free of cycles.
     from server import cli, extensions, models  # noqa: F401  (models: register the tables)
-    from server.api import admin, errors
+    from server.api import admin, contract, errors
     from server.api import routes as api
     from server.web import results
 
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app = contract.create_app(__name__, instance_path=str(INSTANCE_DIR))
     app.json = extensions.JSONProvider(app)
     app.config.from_object(config_class)
     if settings:
@@ -62,8 +62,8 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
         extensions.init_sqlite(app)
 
     errors.register_error_handlers(app)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(api.legacy)
+    app.register_api(api.bp)
+    app.register_api(api.legacy)
     app.register_blueprint(results.bp)
     cli.register(app)
     admin.register(app)

@@ -7,27 +7,28 @@ while ``ADMIN_TOKEN`` is unset. Admins see usernames and error codes of a run, n
 from __future__ import annotations
 
 import hmac
-import math
 
 import click
-from flask import Blueprint, Flask, current_app, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask.cli import AppGroup
 
 from server import jobs
+from server.api import schemas
+from server.api.contract import ADMIN, blueprint, errors
 from server.api.errors import ApiError
-from server.api.validation import json_object
+from server.api.schemas import MAX_DAYS, ReanalysisBody, RunEnvelope, RunPath
 from server.db import find
 from server.models import AdminRun
 from server.pipelines.reanalysis import run_progress, start_run
 
-bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
-MAX_DAYS = 36500  # a century: further back than any tweet, and within what dates can express
+bp = blueprint("admin", url_prefix="/api/v1/admin", security=ADMIN)
+ADMIN_ERRORS = errors(e401="No admin token", e403="Wrong admin token")
 admin_cli = AppGroup("admin", help="Re-analysis runs over consented accounts: start one, show its progress.")
 
 
 def register(app: Flask) -> None:
     """Add the admin routes and the ``admin`` commands to the app."""
-    app.register_blueprint(bp)
+    app.register_api(bp)
     app.cli.add_command(admin_cli)
 
 
@@ -48,37 +49,38 @@ def authenticate_admin():
         raise ApiError(403, "forbidden", "The admin token is invalid.")
 
 
-def _older_than_days() -> float | None:
-    body = json_object() if request.get_data() else {}
-    days = body.get("older_than_days")
-    valid = days is None or (
-        isinstance(days, int | float) and not isinstance(days, bool) and math.isfinite(days) and 0 <= days <= MAX_DAYS
-    )
-    if not valid:
-        example = '{"older_than_days": 7}'
-        message = f"older_than_days must be a number of days from 0 to {MAX_DAYS} or null, e.g. {example}."
-        raise ApiError(400, "invalid_older_than_days", message)
-    return days
+@bp.post(
+    "/reanalyses",
+    responses={
+        202: RunEnvelope,
+        **ADMIN_ERRORS,
+        **errors(
+            e400="older_than_days is not a number of days from 0 to 36500",
+            e503="Admin disabled (no ADMIN_TOKEN) or the queue is unavailable",
+        ),
+    },
+)
+def start_reanalysis(body: ReanalysisBody):
+    """Re-analyse every consented account, or those not analysed for older_than_days (admin).
 
-
-@bp.post("/reanalyses")
-def start_reanalysis():
-    """Re-analyse every consented account, or (``older_than_days``) those not analysed for that long: 202 + run."""
-    older_than_days = _older_than_days()
+    Starts one analysis job per account, enqueued in chunks of ADMIN_CHUNK_SIZE every ADMIN_CHUNK_SECONDS (under
+    the rate limits); 202 with the run and its Location. An empty body means every consented account.
+    """
     try:
-        run = start_run(older_than_days, requested_by="api")
+        run = start_run(body.older_than_days, requested_by="api")
     except jobs.QueueUnavailable as error:
         raise ApiError(503, "queue_unavailable", "The job queue is unavailable; please try again later.") from error
-    return {"run": run_progress(run)}, 202, {"Location": url_for("admin.get_run", run_id=run.id)}
+    location = url_for("admin.get_run", run_id=run.id)
+    return RunEnvelope(run=schemas.Run.of(run)).model_dump(mode="json"), 202, {"Location": location}
 
 
-@bp.get("/runs/<run_id>")
-def get_run(run_id: str):
-    """A run's progress: total, jobs per state, fraction done, failed usernames with error codes."""
-    run = find(AdminRun, run_id)
+@bp.get("/runs/<run_id>", responses={200: RunEnvelope, **ADMIN_ERRORS, **errors(e404="No such run")})
+def get_run(path: RunPath):
+    """Progress of an admin re-analysis run: jobs per state, fraction done, failed usernames and codes (admin)."""
+    run = find(AdminRun, path.run_id)
     if run is None:
-        raise ApiError(404, "run_not_found", f"No run {run_id!r}.")
-    return {"run": run_progress(run)}
+        raise ApiError(404, "run_not_found", f"No run {path.run_id!r}.")
+    return RunEnvelope(run=schemas.Run.of(run)).model_dump(mode="json")
 
 
 @admin_cli.command("reanalyse")

@@ -54,7 +54,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         code = HTTP_CODES.get(error.code or 500, "http_error")
-        return error_response(error.code or 500, code, error.description or code)
+        # Keep what the exception says in headers, such as Allow on a 405.
+        headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+        return error_response(error.code or 500, code, error.description or code, headers)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

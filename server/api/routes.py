@@ -12,22 +12,53 @@ import hashlib
 import hmac
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, g, request, url_for
+from flask import current_app, g, request, url_for
 
 from server import jobs, privacy
+from server.api import schemas
+from server.api.contract import API_KEY, API_PREFIX, blueprint, document, errors
 from server.api.errors import ApiError
-from server.api.openapi import openapi_document
-from server.api.serialize import analysis_dict, consent_dict, job_dict, matching_dict, recommendation_dict
-from server.api.validation import json_object, validate_username
+from server.api.schemas import (
+    AnalysisEnvelope,
+    AnalysisPath,
+    ConsentBody,
+    ConsentEnvelope,
+    Deleted,
+    Health,
+    History,
+    HistoryQuery,
+    JobEnvelope,
+    JobPath,
+    LegacyUsernamePath,
+    MatchingBody,
+    MatchingEnvelope,
+    RecommendationEnvelope,
+    RecommendationPath,
+    UsernameBody,
+    UsernamePath,
+)
 from server.db import find
 from server.extensions import db
 from server.jobs.kinds import kind_of
 from server.models import Account, Analysis, Consent, Job, Recommendation, utcnow
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-legacy = Blueprint("legacy", __name__)
-PUBLIC_ENDPOINTS = frozenset({"api.health", "api.openapi"})
-HISTORY_DEFAULT, HISTORY_MAX = 50, 500
+bp = blueprint("api", url_prefix=API_PREFIX)
+legacy = blueprint("legacy")
+PUBLIC_OPERATIONS = frozenset({"health", "openapi"})  # no API key: liveness and this document
+PUBLIC_ENDPOINTS = frozenset(f"api.{name}" for name in PUBLIC_OPERATIONS)
+NOT_MANAGED = "Account not requested by this client, nor its sign-in declared by it"
+AUTH = errors(e401="Missing or invalid API key")
+START = {
+    202: JobEnvelope,
+    **errors(
+        e400="Invalid username or malformed body",
+        e401="Missing or invalid API key",
+        e403="consent_required: the account has not agreed to be analysed (see PUT /accounts/{username}/consent)",
+        e413="Body too large",
+        e415="Body is not JSON",
+        e503="Job queue unavailable",
+    ),
+}
 
 
 def client_id(key: str) -> str:
@@ -61,7 +92,6 @@ def authenticate():
 
 def _start(username: str, kind: str = "analysis"):
     """Start (or join) the job of this kind for ``username``: 202 with the job and its ``Location``."""
-    username = validate_username(username)
     _require_consent(username)
     job, created = jobs.request_job(username, g.client_id, kind)
     if created:
@@ -71,7 +101,7 @@ def _start(username: str, kind: str = "analysis"):
             message = "The job queue is unavailable; please try again later."
             raise ApiError(503, "queue_unavailable", message) from error
     location = url_for("api.get_job", job_id=job.id)
-    return {"job": job_dict(job)}, 202, {"Location": location}
+    return JobEnvelope(job=schemas.Job.of(job)).model_dump(mode="json"), 202, {"Location": location}
 
 
 def _require_consent(username: str) -> None:
@@ -82,57 +112,57 @@ def _require_consent(username: str) -> None:
         raise ApiError(403, error.code, str(error)) from None
 
 
-def _body_username() -> object:
-    body = json_object()
-    if "username" not in body:
-        raise ApiError(400, "invalid_username", 'The body needs a \'username\', e.g. {"username": "jack"}.')
-    return body["username"]
+@bp.post("/analyses", responses=START)
+def start_analysis(body: UsernameBody):
+    """Start analysing an account; a request while its job is still active returns that job."""
+    return _start(body.username)
 
 
-@bp.post("/analyses")
-def start_analysis():
-    """Start analysing ``{"username": ...}``; a request while its job is still active returns that job."""
-    return _start(_body_username())
+@legacy.get("/start_analysis/<user_name>", responses=START, security=API_KEY)
+def start_analysis_legacy(path: LegacyUsernamePath):
+    """Start analysing an account (the hackathon frontend's route, as ``POST /api/v1/analyses``)."""
+    return _start(path.user_name)
 
 
-@legacy.get("/start_analysis/<user_name>")
-def start_analysis_legacy(user_name: str):
-    """The hackathon frontend's route: starts the same job as ``POST /api/v1/analyses``."""
-    return _start(user_name)
+@bp.post("/recommendations", responses=START)
+def start_recommendations(body: UsernameBody):
+    """Start recommending friends, big accounts and hashtags for an account.
+
+    Fetches the account's follow lists into the follower graph and analyses it first when it has no analysis yet;
+    a request while its job is still active returns that job.
+    """
+    return _start(body.username, "recommendations")
 
 
-@bp.post("/recommendations")
-def start_recommendations():
-    """Start recommending for ``{"username": ...}``; a request while its job is still active returns that job."""
-    return _start(_body_username(), "recommendations")
-
-
-@legacy.get("/recommend_friends/<user_name>")
-def recommend_friends_legacy(user_name: str):
-    """The hackathon frontend's route: starts the same job as ``POST /api/v1/recommendations``."""
-    return _start(user_name, "recommendations")
+@legacy.get("/recommend_friends/<user_name>", responses=START, security=API_KEY)
+def recommend_friends_legacy(path: LegacyUsernamePath):
+    """Start recommending for an account (the hackathon frontend's route, as ``POST /api/v1/recommendations``)."""
+    return _start(path.user_name, "recommendations")
 
 
 def _visible(username_key: str) -> bool:
     return jobs.has_access(g.client_id, username_key)
 
 
-@bp.get("/jobs/<job_id>")
-def get_job(job_id: str):
-    """A job's state, progress (fetched / classified of total), retry or error, and result link."""
-    job = find(Job, job_id)
+@bp.get("/jobs/<job_id>", responses={200: JobEnvelope, **AUTH, **errors(e404="No such job (or not this client's)")})
+def get_job(path: JobPath):
+    """Follow a job: state, progress (fetched / classified of total), retry or error, and result link."""
+    job = find(Job, path.job_id)
     if job is None or not _visible(job.username_key):
-        raise ApiError(404, "job_not_found", f"No job {job_id!r}.")
-    return {"job": job_dict(job)}
+        raise ApiError(404, "job_not_found", f"No job {path.job_id!r}.")
+    return JobEnvelope(job=schemas.Job.of(job)).model_dump(mode="json")
 
 
-@bp.get("/analyses/<int:analysis_id>")
-def get_analysis(analysis_id: int):
-    """One stored analysis."""
-    analysis = find(Analysis, analysis_id)
+@bp.get(
+    "/analyses/<int:analysis_id>",
+    responses={200: AnalysisEnvelope, **AUTH, **errors(e404="No such analysis (or account not this client's)")},
+)
+def get_analysis(path: AnalysisPath):
+    """One analysis."""
+    analysis = find(Analysis, path.analysis_id)
     if analysis is None or not _visible(analysis.account.username_key or ""):
-        raise ApiError(404, "analysis_not_found", f"No analysis {analysis_id}.")
-    return {"analysis": analysis_dict(analysis)}
+        raise ApiError(404, "analysis_not_found", f"No analysis {path.analysis_id}.")
+    return AnalysisEnvelope(analysis=schemas.Analysis.of(analysis)).model_dump(mode="json")
 
 
 def _nothing_yet(username: str, visible: bool, kind: str = "analysis") -> ApiError:
@@ -144,7 +174,7 @@ def _nothing_yet(username: str, visible: bool, kind: str = "analysis") -> ApiErr
 
 def _visible_account(username: str) -> tuple[Account | None, bool]:
     """The account of ``username`` when this client may see it, and whether it may."""
-    key = validate_username(username).lower()
+    key = username.lower()
     visible = _visible(key)
     account = db.session.scalar(sa.select(Account).where(Account.username_key == key)) if visible else None
     return account, visible
@@ -157,48 +187,57 @@ def _account(username: str, kind: str = "analysis") -> Account:
     return account
 
 
-@bp.get("/accounts/<username>/analysis")
-def get_latest_analysis(username: str):
-    """The account's latest analysis."""
-    account = _account(username)
+ACCOUNT_ERRORS = errors(e400="Invalid username", e401="Missing or invalid API key")
+
+
+@bp.get(
+    "/accounts/<username>/analysis",
+    responses={200: AnalysisEnvelope, **ACCOUNT_ERRORS, **errors(e404="Not analysed yet (or not this client's)")},
+)
+def get_latest_analysis(path: UsernamePath):
+    """The latest analysis of an account."""
+    account = _account(path.username)
     analysis = db.session.scalar(
         sa.select(Analysis).where(Analysis.account_id == account.id).order_by(Analysis.id.desc()).limit(1)
     )
     if analysis is None:
-        raise _nothing_yet(username, visible=True)
-    return {"analysis": analysis_dict(analysis)}
+        raise _nothing_yet(path.username, visible=True)
+    return AnalysisEnvelope(analysis=schemas.Analysis.of(analysis)).model_dump(mode="json")
 
 
-@bp.get("/accounts/<username>/analyses")
-def list_analyses(username: str):
-    """The account's analyses, newest first (the mood trend); ``?limit=`` up to 500."""
-    account = _account(username)
-    limit = request.args.get("limit", HISTORY_DEFAULT)
-    try:
-        limit = int(limit)
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= HISTORY_MAX:
-        raise ApiError(400, "invalid_limit", f"limit must be an integer from 1 to {HISTORY_MAX}.")
+@bp.get(
+    "/accounts/<username>/analyses",
+    responses={200: History, **ACCOUNT_ERRORS, **errors(e404="Not analysed yet (or not this client's)")},
+)
+def list_analyses(path: UsernamePath, query: HistoryQuery):
+    """The analyses of an account, newest first (the mood trend)."""
+    account = _account(path.username)
     analyses = db.session.scalars(
-        sa.select(Analysis).where(Analysis.account_id == account.id).order_by(Analysis.id.desc()).limit(limit)
+        sa.select(Analysis).where(Analysis.account_id == account.id).order_by(Analysis.id.desc()).limit(query.limit)
     )
-    return {"username": account.username, "analyses": [analysis_dict(a) for a in analyses]}
+    history = History(username=account.username, analyses=[schemas.Analysis.of(a) for a in analyses])
+    return history.model_dump(mode="json")
 
 
-@bp.get("/recommendations/<int:recommendation_id>")
-def get_recommendation(recommendation_id: int):
-    """One stored recommendation."""
-    recommendation = find(Recommendation, recommendation_id)
+@bp.get(
+    "/recommendations/<int:recommendation_id>",
+    responses={200: RecommendationEnvelope, **AUTH, **errors(e404="No such recommendation (or not this client's)")},
+)
+def get_recommendation(path: RecommendationPath):
+    """One recommendation."""
+    recommendation = find(Recommendation, path.recommendation_id)
     if recommendation is None or not _visible(recommendation.account.username_key or ""):
-        raise ApiError(404, "recommendation_not_found", f"No recommendation {recommendation_id}.")
-    return {"recommendation": recommendation_dict(recommendation)}
+        raise ApiError(404, "recommendation_not_found", f"No recommendation {path.recommendation_id}.")
+    return RecommendationEnvelope(recommendation=schemas.Recommendation.of(recommendation)).model_dump(mode="json")
 
 
-@bp.get("/accounts/<username>/recommendations")
-def get_latest_recommendation(username: str):
-    """The account's latest recommendation."""
-    account = _account(username, "recommendations")
+@bp.get(
+    "/accounts/<username>/recommendations",
+    responses={200: RecommendationEnvelope, **ACCOUNT_ERRORS, **errors(e404="No recommendation yet")},
+)
+def get_latest_recommendation(path: UsernamePath):
+    """The latest recommendation for an account."""
+    account = _account(path.username, "recommendations")
     recommendation = db.session.scalar(
         sa.select(Recommendation)
         .where(Recommendation.account_id == account.id)
@@ -206,8 +245,8 @@ def get_latest_recommendation(username: str):
         .limit(1)
     )
     if recommendation is None:
-        raise _nothing_yet(username, True, "recommendations")
-    return {"recommendation": recommendation_dict(recommendation)}
+        raise _nothing_yet(path.username, True, "recommendations")
+    return RecommendationEnvelope(recommendation=schemas.Recommendation.of(recommendation)).model_dump(mode="json")
 
 
 def _matching_account(username: str) -> Account:
@@ -219,29 +258,40 @@ def _matching_account(username: str) -> Account:
     return account
 
 
-@bp.get("/accounts/<username>/matching")
-def get_matching(username: str):
+MATCHING_ERRORS = {**ACCOUNT_ERRORS, **errors(e404="Account not stored yet (or not this client's)")}
+
+
+@bp.get("/accounts/<username>/matching", responses={200: MatchingEnvelope, **MATCHING_ERRORS})
+def get_matching(path: UsernamePath):
     """Whether the account may be suggested to others as a friend."""
-    return {"matching": matching_dict(_matching_account(username))}
+    return MatchingEnvelope(matching=schemas.Matching.of(_matching_account(path.username))).model_dump(mode="json")
 
 
-@bp.put("/accounts/<username>/matching")
-def set_matching(username: str):
-    """Opt the account in to (or out of) being suggested as a friend: ``{"opt_in": true}``."""
-    account = _matching_account(username)
-    opt_in = json_object().get("opt_in")
-    if not isinstance(opt_in, bool):
-        raise ApiError(400, "invalid_opt_in", "The body needs a boolean 'opt_in', e.g. {\"opt_in\": true}.")
-    if opt_in:  # opting out needs no consent: it only ever reduces what is done with the account
+@bp.put(
+    "/accounts/<username>/matching",
+    responses={
+        200: MatchingEnvelope,
+        **MATCHING_ERRORS,
+        **errors(e403="consent_required: opting in needs the account's consent", e415="Body is not JSON"),
+    },
+)
+def set_matching(path: UsernamePath, body: MatchingBody):
+    """Opt the account in to, or out of, being suggested to others as a friend.
+
+    A friend suggestion tells its reader that the suggested account's mood is the opposite of theirs, so only
+    accounts that opted in are suggested.
+    """
+    account = _matching_account(path.username)
+    if body.opt_in:  # opting out needs no consent: it only ever reduces what is done with the account
         _require_consent(account.username)
-    account.match_opt_in, account.match_opt_in_at = opt_in, utcnow()
+    account.match_opt_in, account.match_opt_in_at = body.opt_in, utcnow()
     db.session.commit()
-    return {"matching": matching_dict(account)}
+    return MatchingEnvelope(matching=schemas.Matching.of(account)).model_dump(mode="json")
 
 
 def _consent_account(username: str) -> str:
     """The lower-cased username when this client may manage the account's consent and data; 404 otherwise."""
-    key = validate_username(username).lower()
+    key = username.lower()
     consent = db.session.get(Consent, key)
     declared = consent is not None and consent.source == "sign_in" and consent.client_id == g.client_id
     if not (_visible(key) or declared):
@@ -249,50 +299,66 @@ def _consent_account(username: str) -> str:
     return key
 
 
-@bp.put("/accounts/<username>/consent")
-def give_consent(username: str):
-    """Record that the person signed in as the account on the client's side agrees to be analysed."""
-    username = validate_username(username)
-    if json_object().get("signed_in") is not True:
-        message = 'Consent needs the account\'s own sign-in: {"signed_in": true}.'
-        raise ApiError(400, "invalid_signed_in", message)
-    privacy.grant_consent(username, "sign_in", client_id=g.client_id)
-    jobs.grant_access(g.client_id, username.lower())
+def _consent(username: str, given: bool = True) -> dict:
+    consent = privacy.find_consent(username) if given else None
+    return ConsentEnvelope(consent=schemas.Consent.of(username, consent)).model_dump(mode="json")
+
+
+MANAGED_ERRORS = {**ACCOUNT_ERRORS, **errors(e404=NOT_MANAGED)}
+
+
+@bp.put(
+    "/accounts/<username>/consent",
+    responses={200: ConsentEnvelope, **ACCOUNT_ERRORS, **errors(e415="Body is not JSON")},
+)
+def give_consent(path: UsernamePath, body: ConsentBody):
+    """Record the account's consent to be analysed, on its sign-in at this client.
+
+    The client declares that the person signed in as this account on its side. Also lets the client read the
+    account's results. Idempotent.
+    """
+    privacy.grant_consent(path.username, "sign_in", client_id=g.client_id)
+    jobs.grant_access(g.client_id, path.username.lower())
     db.session.commit()
-    return {"consent": consent_dict(username, privacy.find_consent(username))}
+    return _consent(path.username)
 
 
-@bp.get("/accounts/<username>/consent")
-def get_consent(username: str):
+@bp.get("/accounts/<username>/consent", responses={200: ConsentEnvelope, **MANAGED_ERRORS})
+def get_consent(path: UsernamePath):
     """Whether the account agreed to be analysed, how and when."""
-    _consent_account(username)
-    return {"consent": consent_dict(username, privacy.find_consent(username))}
+    _consent_account(path.username)
+    return _consent(path.username)
 
 
-@bp.delete("/accounts/<username>/consent")
-def withdraw_consent(username: str):
-    """Withdraw the account's consent (and its matching opt-in); its data stays until deleted."""
-    _consent_account(username)
-    privacy.revoke_consent(username)
+@bp.delete("/accounts/<username>/consent", responses={200: ConsentEnvelope, **MANAGED_ERRORS})
+def withdraw_consent(path: UsernamePath):
+    """Withdraw the consent (and the matching opt-in); stored data stays until deleted."""
+    _consent_account(path.username)
+    privacy.revoke_consent(path.username)
     db.session.commit()
-    return {"consent": consent_dict(username, None)}
+    return _consent(path.username, given=False)
 
 
-@bp.delete("/accounts/<username>")
-def delete_account(username: str):
-    """Delete every row about the account ("forget me"); the number of rows removed per table."""
-    _consent_account(username)
-    return {"username": username, "deleted": privacy.forget_account(username)}
+@bp.delete("/accounts/<username>", responses={200: Deleted, **MANAGED_ERRORS})
+def delete_account(path: UsernamePath):
+    """Delete every row about the account (forget me).
+
+    Its tweets, emotions, analyses, recommendations, jobs, grants, consent, handled mentions, follow edges and
+    graph rows, and its place in other accounts' recommendation lists; the number of rows removed per table.
+    """
+    _consent_account(path.username)
+    deleted = Deleted(username=path.username, deleted=privacy.forget_account(path.username))
+    return deleted.model_dump(mode="json")
 
 
-@bp.get("/health")
+@bp.get("/health", responses={200: Health})
 def health():
     """Liveness: the database answers."""
     db.session.execute(sa.text("SELECT 1"))
-    return {"status": "ok"}
+    return Health(status="ok").model_dump(mode="json")
 
 
-@bp.get("/openapi.json")
+@bp.get("/openapi.json", responses={200: {"description": "This document"}})
 def openapi():
-    """The OpenAPI 3 document of this API."""
-    return openapi_document()
+    """This document (OpenAPI 3.1)."""
+    return document(current_app, PUBLIC_OPERATIONS)

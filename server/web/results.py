@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint
 
+from server.api import schemas
 from server.api.errors import ApiError
-from server.api.serialize import analysis_dict, recommendation_dict
 from server.extensions import db
 from server.links import SUPPORT_STATUSES, crisis_resources, read_token
 from server.models import Account, Analysis, Job, Recommendation
@@ -38,10 +38,12 @@ def show_result(token: str):
         }
     analysis = _latest(Analysis, account)
     if analysis is not None:
-        body["analysis"] = analysis_dict(analysis)
+        body["analysis"] = schemas.Analysis.of(analysis).model_dump(mode="json")
         if analysis.status in SUPPORT_STATUSES:
             body["support"] = crisis_resources(analysis.language)
     if job is not None and job.kind == "recommendations":
         recommendation = _latest(Recommendation, account)
-        body["recommendations"] = recommendation_dict(recommendation) if recommendation is not None else None
+        body["recommendations"] = None
+        if recommendation is not None:
+            body["recommendations"] = schemas.Recommendation.of(recommendation).model_dump(mode="json")
     return body

@@ -11,7 +11,7 @@ from flask import current_app
 from ml.labels import LABELS
 from ml.mood.status import STATUSES
 from server import jobs, privacy
-from server.api.serialize import analysis_dict
+from server.api import schemas
 from server.extensions import db
 from server.jobs.kinds import ANALYSIS
 from server.jobs.runner import Resources, run_job
@@ -286,7 +286,7 @@ def test_tweets_in_other_languages_are_left_out_and_counted(ctx, classifier, loc
     assert result.language == "es"
     assert result.status in ("Cheerful", "Satisfied") and result.breakdown["sadness"] < 0.2
     with current_app.test_request_context():
-        counts = analysis_dict(result)["tweet_counts"]
+        counts = schemas.Analysis.of(result).model_dump(mode="json")["tweet_counts"]
     assert counts["skipped_language"] == 21 and counts["own"] == 12
 
 

@@ -1,0 +1,501 @@
+"""The API contract: every request and response of ``/api/v1`` as a pydantic model.
+
+One source for three things: the routes validate their input with these models (``server.api.contract`` turns a
+failure into our 400 shape), build their output with them (``Model.of(row)``), and the OpenAPI 3.1 document is
+generated from them. A test validates real responses against the served document.
+"""
+
+# Long module: the whole contract in one place, request models first, then each resource's response.
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from flask import url_for
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictBool, model_validator
+
+from ml.labels import EMOTIONS
+from ml.mood.status import STATUSES
+from server import models
+from server.jobs.kinds import KIND_NAMES, kind_of
+from server.pipelines.reanalysis import run_progress
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_]{1,15}$"
+HISTORY_DEFAULT, HISTORY_MAX = 50, 500
+MAX_DAYS = 36500  # a century: further back than any tweet, and within what dates can express
+JOB_STATES = ("pending", "running", "retrying", "succeeded", "failed")
+JOB_ERRORS = (
+    "user_not_found",
+    "user_suspended",
+    "user_protected",
+    "twitter_unauthorized",
+    "twitter_forbidden",
+    "twitter_bad_request",
+    "twitter_unavailable",
+    "queue_unavailable",
+    "job_timeout",
+    "consent_required",
+    "internal_error",
+)
+
+Username = Annotated[
+    str,
+    Field(
+        pattern=USERNAME_PATTERN,
+        description="1 to 15 letters, digits or underscores, without '@'",
+        json_schema_extra={"example": "sunny_sam"},
+    ),
+]
+# Timestamps as Python writes them (``2026-12-04T01:40:08.123456+00:00``), as the API always has.
+Timestamp = Annotated[datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+Count = Annotated[int, Field(ge=0)]
+
+
+def _enum(values) -> type:
+    return Literal[tuple(values)]  # type: ignore[valid-type]
+
+
+class Schema(BaseModel):
+    """A contract model: unknown fields are refused, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- requests ------------------------------------------------------------------------------------------------
+class UsernameBody(Schema):
+    """The account to start a job for."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"username": "sunny_sam"}]})
+    username: Username
+
+
+class MatchingBody(Schema):
+    """Whether the account may be suggested to others as a friend."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"opt_in": True}]})
+    opt_in: StrictBool
+
+
+class ConsentBody(Schema):
+    """The client's declaration that the person signed in as the account on its side."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"signed_in": True}]})
+    signed_in: Literal[True]
+
+
+class ReanalysisBody(Schema):
+    """Which consented accounts to re-analyse: those not analysed for ``older_than_days`` (null: every one)."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"older_than_days": 7}]})
+    older_than_days: Annotated[float, Field(ge=0, le=MAX_DAYS, allow_inf_nan=False, strict=True)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_body_means_defaults(cls, data: object) -> object:
+        return {} if data is None else data
+
+
+class UsernamePath(Schema):
+    """An account, by username."""
+
+    username: Username
+
+
+class LegacyUsernamePath(Schema):
+    """An account, by username (the hackathon frontend's routes)."""
+
+    user_name: Username
+
+
+class JobPath(Schema):
+    """A job, by id (32 hex digits)."""
+
+    job_id: Annotated[str, Field(json_schema_extra={"example": "3f2b9c0d4e5a46b7a8c9d0e1f2a3b4c5"})]
+
+
+class AnalysisPath(Schema):
+    """An analysis, by id; an id no analysis can have is a 404 like any other."""
+
+    analysis_id: Annotated[int, Field(json_schema_extra={"example": 1})]
+
+
+class RecommendationPath(Schema):
+    """A recommendation, by id."""
+
+    recommendation_id: Annotated[int, Field(json_schema_extra={"example": 1})]
+
+
+class RunPath(Schema):
+    """An admin run, by id (32 hex digits)."""
+
+    run_id: Annotated[str, Field(json_schema_extra={"example": "3f2b9c0d4e5a46b7a8c9d0e1f2a3b4c5"})]
+
+
+class HistoryQuery(Schema):
+    """How many analyses to list, newest first."""
+
+    model_config = ConfigDict(extra="ignore")
+    limit: Annotated[int, Field(ge=1, le=HISTORY_MAX)] = HISTORY_DEFAULT
+
+
+# -- errors --------------------------------------------------------------------------------------------------
+class ErrorDetail(Schema):
+    """A stable snake_case code and a message for people."""
+
+    code: Annotated[str, Field(json_schema_extra={"example": "invalid_username"})]
+    message: str
+
+
+class Error(Schema):
+    """Every error, whatever its status."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"error": {"code": "job_not_found", "message": "No job 'abc'."}}]}
+    )
+    error: ErrorDetail
+
+
+# -- jobs ----------------------------------------------------------------------------------------------------
+class Progress(Schema):
+    """Tweets fetched and classified so far."""
+
+    fetched: Count
+    classified: Count
+    total: Count | None = Field(
+        description="tweets to classify (estimate while fetching); a recommendation job fetches and classifies "
+        "only when the account has no analysis yet"
+    )
+
+
+class JobError(Schema):
+    """Why a job failed."""
+
+    code: _enum(JOB_ERRORS) | None  # type: ignore[valid-type]
+    message: str | None
+
+
+class Retry(Schema):
+    """When a parked job runs again, and why it waits (a rate limit or a Twitter outage)."""
+
+    at: Timestamp | None
+    reason: Literal["rate_limited", "twitter_unavailable"] | None
+    message: str | None
+
+
+class JobLinks(Schema):
+    """Where to follow the job and find its result."""
+
+    self: str
+    result: str | None = Field(description="the analysis (or, for a recommendations job, the recommendation)")
+    latest: str = Field(description="the account's latest result of the job's kind")
+
+
+class Job(Schema):
+    """A job: kind, state, progress, retry or error, timings and links."""
+
+    id: str
+    kind: _enum(KIND_NAMES)  # type: ignore[valid-type]
+    username: Username
+    state: _enum(JOB_STATES)  # type: ignore[valid-type]
+    progress: Progress
+    error: JobError | None = Field(description="set when state is failed")
+    retry: Retry | None = Field(description="set when state is retrying")
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
+    timings: dict[str, float] = Field(
+        description="seconds per phase: fetch, classify, score, persist (database), model_load, recommend"
+    )
+    links: JobLinks
+
+    @classmethod
+    def of(cls, job: models.Job) -> Job:
+        """The job as the API shows it."""
+        kind = kind_of(job.kind)
+        # A recommendation job may analyse too (job.analysis), but its result is the recommendation.
+        result = getattr(job, kind.result_attr)
+        result_url = url_for(kind.result_endpoint, **{f"{kind.result_attr}_id": result.id}) if result else None
+        failed, retrying = job.state == "failed", job.state == "retrying"
+        return cls(
+            id=job.id,
+            kind=job.kind,
+            username=job.username,
+            state=job.state,
+            progress=Progress(fetched=job.fetched, classified=job.classified, total=job.total),
+            error=JobError(code=job.error_code, message=job.error_message) if failed else None,
+            retry=Retry(at=job.retry_at, reason=job.error_code, message=job.error_message) if retrying else None,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            timings=job.timings or {},
+            links=JobLinks(
+                self=url_for("api.get_job", job_id=job.id),
+                result=result_url,
+                latest=url_for(kind.latest_endpoint, username=job.username),
+            ),
+        )
+
+
+class JobEnvelope(Schema):
+    """One job."""
+
+    job: Job
+
+
+# -- analyses ------------------------------------------------------------------------------------------------
+class Extreme(Schema):
+    """An own tweet with at least half its probability on the emotion; null when there is none."""
+
+    id: str
+    text: str
+    score: Probability
+
+
+class TweetCounts(Schema):
+    """Tweets the mood was read from, by kind, and those left out for their language."""
+
+    own: Count
+    reply: Count
+    quote: Count
+    retweet: Count
+    skipped_language: Count = Field(description="tweets left out: a language the model does not read (English only)")
+
+
+class Window(Schema):
+    """The time span of the tweets read."""
+
+    start: Timestamp | None
+    end: Timestamp | None
+
+
+class Analysis(Schema):
+    """An analysis: status, confidence, breakdown, extremes, tweet counts, time window, model version."""
+
+    id: int
+    username: Username
+    job_id: str | None
+    created_at: Timestamp
+    status: _enum(STATUSES) | None  # type: ignore[valid-type]
+    reason: Literal["no_tweets", "too_few_emotional_tweets", "unsupported_language"] | None = Field(
+        description="why status is null"
+    )
+    confidence: Probability
+    low_confidence: bool
+    breakdown: dict[_enum(EMOTIONS), Probability]  # type: ignore[valid-type]
+    positivity: float
+    negativity: float
+    emotional_weight: Annotated[float, Field(ge=0)]
+    tweet_count: Count
+    tweet_counts: TweetCounts
+    language: str | None = Field(description="the account's main tweet language (ISO 639-1); picks support lines")
+    happiest: Extreme | None
+    saddest: Extreme | None
+    window: Window
+    model_version: str
+
+    @classmethod
+    def of(cls, analysis: models.Analysis) -> Analysis:
+        """The analysis as the API shows it."""
+        return cls(
+            id=analysis.id,
+            username=analysis.account.username,
+            job_id=analysis.job_id,
+            created_at=analysis.created_at,
+            status=analysis.status,
+            reason=analysis.reason,
+            confidence=analysis.confidence,
+            low_confidence=analysis.low_confidence,
+            breakdown=analysis.breakdown,
+            positivity=analysis.positivity,
+            negativity=analysis.negativity,
+            emotional_weight=analysis.emotional_weight,
+            tweet_count=analysis.tweet_count,
+            tweet_counts=TweetCounts(
+                own=analysis.own_count,
+                reply=analysis.reply_count,
+                quote=analysis.quote_count,
+                retweet=analysis.retweet_count,
+                skipped_language=analysis.skipped_language_count,
+            ),
+            language=analysis.language,
+            happiest=analysis.happiest,
+            saddest=analysis.saddest,
+            window=Window(start=analysis.window_start, end=analysis.window_end),
+            model_version=analysis.model_version,
+        )
+
+
+class AnalysisEnvelope(Schema):
+    """One analysis."""
+
+    analysis: Analysis
+
+
+class History(Schema):
+    """An account's analyses, newest first (the mood trend)."""
+
+    username: Username
+    analyses: list[Analysis]
+
+
+# -- recommendations -----------------------------------------------------------------------------------------
+class AccountSuggestion(Schema):
+    """An account to follow; never its mood."""
+
+    id: str = Field(description="Twitter user id")
+    username: str | None = Field(description="null when the graph does not know it")
+    score: float = Field(description="higher is better")
+    reason: str = Field(examples=["followed by 3 accounts you follow"])
+
+
+class HashtagSuggestion(Schema):
+    """A hashtag to follow."""
+
+    tag: str = Field(description="without #, lower-case")
+    score: float = Field(description="relative to the best (1.0)")
+    reason: str = Field(examples=["used by 4 accounts near you"])
+
+
+class RecommendationLinks(Schema):
+    """Where the recommendation and the analysis it was based on live."""
+
+    self: str
+    analysis: str | None = Field(description="the user's analysis it was based on")
+
+
+class Recommendation(Schema):
+    """A recommendation: friends, big accounts and hashtags (ids, usernames, scores, reasons), degraded or not."""
+
+    id: int
+    username: Username
+    job_id: str | None
+    created_at: Timestamp
+    degraded: bool = Field(description="Twitter refused the follow lists (403): ranked on the graph stored before")
+    degraded_reason: str | None
+    graph_version: int = Field(description="version of the follower graph it was ranked on")
+    friends: list[AccountSuggestion] = Field(
+        description="opted-in accounts of the opposite mood (Depressed <-> Cheerful, Stressed <-> Satisfied)"
+    )
+    big_accounts: list[AccountSuggestion] = Field(description="influential accounts near the user")
+    hashtags: list[HashtagSuggestion]
+    links: RecommendationLinks
+
+    @classmethod
+    def of(cls, recommendation: models.Recommendation) -> Recommendation:
+        """The recommendation as the API shows it."""
+        analysis_id = recommendation.analysis_id
+        return cls(
+            id=recommendation.id,
+            username=recommendation.account.username,
+            job_id=recommendation.job_id,
+            created_at=recommendation.created_at,
+            degraded=recommendation.degraded,
+            degraded_reason=recommendation.degraded_reason,
+            graph_version=recommendation.graph_version,
+            friends=recommendation.friends,
+            big_accounts=recommendation.big_accounts,
+            hashtags=recommendation.hashtags,
+            links=RecommendationLinks(
+                self=url_for("api.get_recommendation", recommendation_id=recommendation.id),
+                analysis=url_for("api.get_analysis", analysis_id=analysis_id) if analysis_id is not None else None,
+            ),
+        )
+
+
+class RecommendationEnvelope(Schema):
+    """One recommendation."""
+
+    recommendation: Recommendation
+
+
+# -- accounts: matching, consent, deletion -------------------------------------------------------------------
+class Matching(Schema):
+    """Whether the account agreed to be suggested to others as a friend, and when it last said so."""
+
+    username: Username
+    opt_in: bool
+    opt_in_at: Timestamp | None
+
+    @classmethod
+    def of(cls, account: models.Account) -> Matching:
+        """The account's matching opt-in."""
+        return cls(username=account.username, opt_in=account.match_opt_in, opt_in_at=account.match_opt_in_at)
+
+
+class MatchingEnvelope(Schema):
+    """The matching opt-in."""
+
+    matching: Matching
+
+
+class Consent(Schema):
+    """Whether the account agreed to be analysed, how (``mention``, ``sign_in``, ``demo``) and when."""
+
+    username: Username
+    given: bool
+    source: Literal["mention", "sign_in", "demo"] | None
+    granted_at: Timestamp | None
+
+    @classmethod
+    def of(cls, username: str, consent: models.Consent | None) -> Consent:
+        """The consent that holds for ``username`` (None: none)."""
+        given = consent is not None
+        return cls(
+            username=username,
+            given=given,
+            source=consent.source if consent is not None else None,
+            granted_at=consent.granted_at if consent is not None else None,
+        )
+
+
+class ConsentEnvelope(Schema):
+    """The account's consent."""
+
+    consent: Consent
+
+
+class Deleted(Schema):
+    """Rows removed per table ("forget me")."""
+
+    username: Username
+    deleted: dict[str, Count]
+
+
+class Health(Schema):
+    """The database answers."""
+
+    status: Literal["ok"]
+
+
+# -- admin ---------------------------------------------------------------------------------------------------
+class FailedAccount(Schema):
+    """An account whose job failed, and why (never a mood)."""
+
+    username: Username
+    error_code: str | None
+
+
+class Run(Schema):
+    """An admin re-analysis run: total, jobs per state, fraction done, failed usernames with error codes."""
+
+    id: str
+    requested_by: Literal["api", "cli", "beat"]
+    older_than_days: float | None
+    created_at: Timestamp
+    total: Count
+    counts: dict[_enum(JOB_STATES), Count]  # type: ignore[valid-type]
+    done: Probability
+    failed: list[FailedAccount]
+
+    @classmethod
+    def of(cls, run: models.AdminRun) -> Run:
+        """The run with its progress, counted over its jobs."""
+        return cls.model_validate(run_progress(run))
+
+
+class RunEnvelope(Schema):
+    """One admin run."""
+
+    run: Run
