@@ -22,7 +22,7 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(PY)
 run: $(VENV)/.run-deps
 	$(PY) -m server.dev.demo
 
-# Lint (ruff: style, docstrings, timezone-aware datetimes), then every test, warnings as errors.
+# Lint (ruff: style, docstrings, timezone-aware datetimes; mypy: types), then every test, warnings as errors.
 test: lint
 	$(PY) -m pytest
 
@@ -33,6 +33,7 @@ test-fast: $(VENV)/.dev-deps
 lint: $(VENV)/.dev-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 bench: $(VENV)/.run-deps
 	$(PY) -m ml.training.bench
@@ -54,4 +55,4 @@ evaluate: $(VENV)/.run-deps
 	$(PY) -m ml.training.evaluate --data $(SHARED)/tweets/airline_tweets.jsonl.gz --airline
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .train
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .train

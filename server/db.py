@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -14,6 +15,12 @@ USERNAME_LENGTH = 15
 TWEET_ID_LENGTH = 20
 MAX_INTEGER_ID = 2**31 - 1  # INTEGER primary keys (PostgreSQL)
 ID_PATTERN = re.compile(r"[0-9a-f]{32}")  # what new_id() makes
+
+
+def write(statement: sa.Update | sa.Delete) -> int:
+    """Run a bulk UPDATE or DELETE in the session, loaded objects left as they are; the number of rows it changed."""
+    result = db.session.execute(statement.execution_options(synchronize_session=False))
+    return cast(sa.CursorResult, result).rowcount or 0
 
 
 def new_id() -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from celery import Celery, Task
 from flask import Flask, has_app_context
 from flask.json.provider import DefaultJSONProvider
@@ -19,6 +21,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# The models' base: Flask-SQLAlchemy builds db.Model at run time, which a type checker cannot follow; it is a
+# subclass of Base, so Base is what the checker is told.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 cors = CORS()
 

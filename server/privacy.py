@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from server.db import write
 from server.extensions import db
 from server.models import (
     AccessGrant,
@@ -122,8 +123,7 @@ def revoke_consent(username: str) -> bool:
 
 
 def _delete(model, *where) -> int:
-    result = db.session.execute(sa.delete(model).where(*where).execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return write(sa.delete(model).where(*where))
 
 
 def _scrub_recommendations(twitter_id: str) -> int:
@@ -186,7 +186,7 @@ def forget_account(username: str, twitter_id: str | None = None) -> dict[str, in
         changes = db.metadata.tables.get("graph_changes")  # the edge change log workers replay, where present
         if changes is not None:
             touching = sa.or_(changes.c.follower_id == node, changes.c.followee_id == node)
-            counts["graph_changes"] = db.session.execute(sa.delete(changes).where(touching)).rowcount or 0
+            counts["graph_changes"] = write(sa.delete(changes).where(touching))
         counts["graph_accounts"] = _delete(GraphAccount, GraphAccount.twitter_id == node)
         counts["graph_hashtags"] = _delete(GraphHashtag, GraphHashtag.twitter_id == node)
         counts["scrubbed_recommendations"] = _scrub_recommendations(twitter_id)
@@ -204,9 +204,7 @@ def drop_old_tweet_text(days: float, now: datetime | None = None) -> int:
     """
     cutoff = (now or utcnow()) - timedelta(days=days)
     old = sa.and_(Tweet.created_at < cutoff, sa.or_(Tweet.text != "", Tweet.referenced_text.is_not(None)))
-    blanked = db.session.execute(
-        sa.update(Tweet).where(old).values(text="", referenced_text=None).execution_options(synchronize_session=False)
-    ).rowcount
+    blanked = write(sa.update(Tweet).where(old).values(text="", referenced_text=None))
     # Analyses whose window reaches back before the cutoff may quote an old tweet in their extremes.
     for analysis in db.session.scalars(sa.select(Analysis).where(Analysis.window_start < cutoff)):
         for name in ("happiest", "saddest"):

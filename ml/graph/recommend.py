@@ -412,7 +412,7 @@ def rank_popularity(graph: nx.DiGraph, user: int, limit: int) -> list[tuple[int,
     if source is None:
         return []
     skip = set(_excluded(arrays, source).tolist())
-    chosen = []
+    chosen: list[tuple[int, float]] = []
     for i in arrays.by_in_degree:
         if len(chosen) == limit or arrays.in_degree[i] == 0:
             break

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 
@@ -17,6 +18,7 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_DIR = ROOT / "model"
 TOKENIZER_DIR = ROOT / "tokenizer"
+ModuleT = TypeVar("ModuleT", bound=torch.nn.Module)
 
 # Tokens read per text. Tweets (280 characters) stay well under it; longer texts are cut.
 MAX_LENGTH = 128
@@ -75,7 +77,7 @@ def release_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
+def quantize_int8(model: ModuleT) -> ModuleT:
     """Dynamic int8 quantization of every ``nn.Linear`` (embeddings and norms stay float32).
 
     Weights get one scale per output channel: per-tensor scales cost 0.45 points of validation
@@ -164,7 +166,10 @@ class ClassificationModel:
             tokenizer = Tokenizer.from_file(str(self.tokenizer_dir / "tokenizer.json"))
             tokenizer.enable_truncation(self.max_length)
             tokenizer.no_padding()  # batches are padded by pad_batch, each to its own longest text
-            self.pad_id_ = tokenizer.token_to_id("[PAD]")  # BERT WordPiece vocabularies' padding token
+            pad_id = tokenizer.token_to_id("[PAD]")  # BERT WordPiece vocabularies' padding token
+            if pad_id is None:
+                raise ValueError(f"{self.tokenizer_dir} has no [PAD] token")
+            self.pad_id_ = pad_id
             self.tokenizer_ = tokenizer
             model = BertClassifier.from_pretrained(
                 self.model_dir, dtype=torch.float32 if dtype == "int8" else getattr(torch, dtype)

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> dict:
             results[key] = timed(model.predict, texts if size > 1 else texts[:256])
             print(f"ClassificationModel.predict {model.dtype_:>8} batch {size:>4}: {results[key]:8.1f} texts/s")
         del model
-    best_key = max(results, key=results.get)
+    best_key = max(results, key=results.__getitem__)
     ours = results[best_key]
 
     from transformers import AutoModelForSequenceClassification, BertConfig, pipeline
@@ -111,11 +111,15 @@ def main(argv: list[str] | None = None) -> dict:
     results["pipeline"] = timed(lambda t: pipe(t, batch_size=best_size, truncation=True), texts, repeats=1)
     print(f"transformers pipeline         batch {best_size:>4}: {results['pipeline']:8.1f} texts/s")
 
-    seed_model = AutoModelForSequenceClassification.from_config(BertConfig(num_labels=6)).eval()
+    seed_config = BertConfig()
+    seed_config.num_labels = 6
+    seed_model = AutoModelForSequenceClassification.from_config(seed_config).eval()
+    seed_tokenizer = pipe.tokenizer
+    assert seed_tokenizer is not None  # the pipeline loaded TOKENIZER_DIR
 
     def seed_predict(batch: list[str]) -> None:
         for start in range(0, len(batch), 32):
-            enc = pipe.tokenizer(
+            enc = seed_tokenizer(
                 batch[start : start + 32], padding="max_length", max_length=256, truncation=True, return_tensors="pt"
             )
             with torch.no_grad():

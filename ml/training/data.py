@@ -105,7 +105,7 @@ def read_jsonl(
             names = []
         unknown = [name for name in names if labels is not None and name not in labels]
         if unknown:
-            raise DataError(f"{path}:{lineno}: unknown label {unknown[0]!r} (known: {', '.join(labels)})")
+            raise DataError(f"{path}:{lineno}: unknown label {unknown[0]!r} (known: {', '.join(labels or ())})")
         rows.append(row)
     return rows
 
@@ -279,7 +279,7 @@ def semeval_gold(label_field: str) -> set[str]:
     """
     if not label_field:
         return {NEUTRAL}
-    return {SEMEVAL_TO_LABEL[name] for name in label_field.split(",")} - {None}
+    return {label for name in label_field.split(",") if (label := SEMEVAL_TO_LABEL[name]) is not None}
 
 
 def semeval_target(label_field: str) -> dict[str, float] | None:
@@ -290,8 +290,7 @@ def semeval_target(label_field: str) -> dict[str, float] | None:
     """
     if not label_field:
         return {NEUTRAL: 1.0}
-    mapped = [SEMEVAL_TO_LABEL[name] for name in label_field.split(",")]
-    mapped = [label for label in mapped if label is not None]
+    mapped = [label for name in label_field.split(",") if (label := SEMEVAL_TO_LABEL[name]) is not None]
     if not mapped:
         return None
     return {label: mapped.count(label) / len(mapped) for label in dict.fromkeys(mapped)}

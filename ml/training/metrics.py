@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -93,7 +93,7 @@ def neutral_vs_emotional(gold: Sequence[str], probs: Sequence[dict[str, float]])
     1.0
     """
     is_gold = np.array([g == NEUTRAL for g in gold])
-    is_pred = np.array([max(row, key=row.get) == NEUTRAL for row in probs])
+    is_pred = np.array([top_label(row) == NEUTRAL for row in probs])
     tp = int((is_gold & is_pred).sum())
     precision = tp / is_pred.sum() if is_pred.sum() else 0.0
     recall = tp / is_gold.sum() if is_gold.sum() else 0.0
@@ -127,7 +127,7 @@ def neutral_report(classifier, rows: Sequence[dict]) -> dict:
 
 def top_label(row: dict[str, float]) -> str:
     """The label with the highest probability."""
-    return max(row, key=row.get)
+    return max(row, key=row.__getitem__)
 
 
 def multi_label_report(gold: Sequence[Sequence[str]], probs: Sequence[dict[str, float]], labels: Sequence[str]) -> dict:
@@ -170,7 +170,7 @@ def multi_label_report(gold: Sequence[Sequence[str]], probs: Sequence[dict[str, 
     }
 
 
-def merge_labels(probs: Sequence[dict[str, float]], groups: dict[str, Sequence[str]]) -> list[dict[str, float]]:
+def merge_labels(probs: Sequence[dict[str, float]], groups: Mapping[str, Sequence[str]]) -> list[dict[str, float]]:
     """Sum each group's probabilities into one label (``{"joy": ("joy", "love")}``), renormalised.
 
     >>> merge_labels([{"joy": 0.2, "love": 0.3, "anger": 0.5}], {"joy": ("joy", "love"), "anger": ("anger",)})
@@ -185,7 +185,7 @@ def merge_labels(probs: Sequence[dict[str, float]], groups: dict[str, Sequence[s
 
 
 def sentiment_report(
-    sentiments: Sequence[str], probs: Sequence[dict[str, float]], groups: dict[str, Sequence[str]]
+    sentiments: Sequence[str], probs: Sequence[dict[str, float]], groups: Mapping[str, Sequence[str]]
 ) -> dict:
     """Per crowd-rated sentiment: how many tweets, and the share whose top label falls in each group.
 

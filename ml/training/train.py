@@ -27,6 +27,7 @@ import os
 import random
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -157,7 +158,7 @@ def in_training_neutral_f1(model, tokenizer, rows: list[dict], use_bf16: bool) -
     return neutral_vs_emotional([r["label"] for r in rows], [dict(zip(LABELS, p)) for p in probs])["f1"]
 
 
-def in_training_tweet_scores(model, tokenizer, rows: list[dict], use_bf16: bool) -> dict:
+def in_training_tweet_scores(model, tokenizer, rows: Sequence[dict], use_bf16: bool) -> dict:
     """Top-1-in-gold and the emotional rows' neutral share on multi-label tweet ``rows`` (``gold`` lists)."""
     logits = in_training_logits(model, tokenizer, [r["text"] for r in rows], use_bf16)
     top = [LABELS[i] for i in logits.argmax(-1).tolist()]
@@ -169,7 +170,7 @@ def in_training_tweet_scores(model, tokenizer, rows: list[dict], use_bf16: bool)
 
 
 def evaluate_in_training(
-    model, tokenizer, validation: list[dict], neutral_rows: list[dict], use_bf16: bool, tweets: list[dict] = ()
+    model, tokenizer, validation: list[dict], neutral_rows: list[dict], use_bf16: bool, tweets: Sequence[dict] = ()
 ) -> dict:
     """The scores epochs are chosen by; ``selection`` ranks them.
 

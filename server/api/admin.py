@@ -9,8 +9,10 @@ from __future__ import annotations
 import hmac
 
 import click
-from flask import Flask, current_app, request, url_for
+from flask import current_app, request, url_for
 from flask.cli import AppGroup
+from flask_openapi3 import OpenAPI
+from flask_openapi3.types import ResponseDict
 
 from server import jobs
 from server.api import schemas
@@ -22,11 +24,11 @@ from server.models import AdminRun
 from server.pipelines.reanalysis import run_progress, start_run
 
 bp = blueprint("admin", url_prefix="/api/v1/admin", security=ADMIN)
-ADMIN_ERRORS = errors(e401="No admin token", e403="Wrong admin token")
+ADMIN_ERRORS: ResponseDict = errors(e401="No admin token", e403="Wrong admin token")
 admin_cli = AppGroup("admin", help="Re-analysis runs over consented accounts: start one, show its progress.")
 
 
-def register(app: Flask) -> None:
+def register(app: OpenAPI) -> None:
     """Add the admin routes and the ``admin`` commands to the app."""
     app.register_api(bp)
     app.cli.add_command(admin_cli)

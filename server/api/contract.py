@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import request
 from flask_openapi3 import APIBlueprint, Info, OpenAPI
+from flask_openapi3.types import ResponseDict, SecuritySchemesDict
 from pydantic import ValidationError
 
 from server.api.errors import ApiError
@@ -25,13 +26,14 @@ INFO = Info(
     "job, follow it, read the result. The legacy GET /start_analysis/{user_name} and GET "
     "/recommend_friends/{user_name} (outside /api/v1) start the same jobs.",
 )
-SECURITY_SCHEMES = {
+SECURITY_SCHEMES: SecuritySchemesDict = {
     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
     "bearer": {"type": "http", "scheme": "bearer"},
     "adminToken": {"type": "http", "scheme": "bearer", "description": "ADMIN_TOKEN (admin routes)"},
 }
-API_KEY = [{"apiKey": []}, {"bearer": []}]
-ADMIN = [{"adminToken": []}]
+Security = list[dict[str, list[str]]]
+API_KEY: Security = [{"apiKey": []}, {"bearer": []}]
+ADMIN: Security = [{"adminToken": []}]
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 LOCATION = {"description": "URL of the job (or admin run)", "required": True, "schema": {"type": "string"}}
 # What a field's validation failure says, beyond its code; other fields get pydantic's message.
@@ -81,7 +83,7 @@ def check_json_body() -> None:
 OPTIONAL_BODIES = {"admin.start_reanalysis"}  # an empty body means the defaults
 
 
-def errors(**described: str) -> dict[int, dict]:
+def errors(**described: str) -> ResponseDict:
     """Error responses for a route, ``errors(e404="No such job")``: each in the one error shape."""
     return {
         int(status.removeprefix("e")): {"description": text, "content": {"application/json": {"schema": ERROR_REF}}}
@@ -109,7 +111,7 @@ def create_app(import_name: str, **kwargs: Any) -> OpenAPI:
     )
 
 
-def blueprint(name: str, url_prefix: str | None = None, security: list | None = None) -> APIBlueprint:
+def blueprint(name: str, url_prefix: str | None = None, security: Security | None = None) -> APIBlueprint:
     """A blueprint whose routes declare their models, with the security they need."""
     bp = APIBlueprint(name, __name__, url_prefix=url_prefix, abp_security=security, operation_id_callback=operation_id)
     bp.before_request(check_json_body)

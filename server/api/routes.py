@@ -13,6 +13,7 @@ import hmac
 
 import sqlalchemy as sa
 from flask import current_app, g, request, url_for
+from flask_openapi3.types import ResponseDict
 
 from server import jobs, privacy
 from server.api import schemas
@@ -47,8 +48,8 @@ legacy = blueprint("legacy")
 PUBLIC_OPERATIONS = frozenset({"health", "openapi"})  # no API key: liveness and this document
 PUBLIC_ENDPOINTS = frozenset(f"api.{name}" for name in PUBLIC_OPERATIONS)
 NOT_MANAGED = "Account not requested by this client, nor its sign-in declared by it"
-AUTH = errors(e401="Missing or invalid API key")
-START = {
+AUTH: ResponseDict = errors(e401="Missing or invalid API key")
+START: ResponseDict = {
     202: JobEnvelope,
     **errors(
         e400="Invalid username or malformed body",
@@ -187,7 +188,7 @@ def _account(username: str, kind: str = "analysis") -> Account:
     return account
 
 
-ACCOUNT_ERRORS = errors(e400="Invalid username", e401="Missing or invalid API key")
+ACCOUNT_ERRORS: ResponseDict = errors(e400="Invalid username", e401="Missing or invalid API key")
 
 
 @bp.get(
@@ -258,7 +259,7 @@ def _matching_account(username: str) -> Account:
     return account
 
 
-MATCHING_ERRORS = {**ACCOUNT_ERRORS, **errors(e404="Account not stored yet (or not this client's)")}
+MATCHING_ERRORS: ResponseDict = {**ACCOUNT_ERRORS, **errors(e404="Account not stored yet (or not this client's)")}
 
 
 @bp.get("/accounts/<username>/matching", responses={200: MatchingEnvelope, **MATCHING_ERRORS})
@@ -304,7 +305,7 @@ def _consent(username: str, given: bool = True) -> dict:
     return ConsentEnvelope(consent=schemas.Consent.of(username, consent)).model_dump(mode="json")
 
 
-MANAGED_ERRORS = {**ACCOUNT_ERRORS, **errors(e404=NOT_MANAGED)}
+MANAGED_ERRORS: ResponseDict = {**ACCOUNT_ERRORS, **errors(e404=NOT_MANAGED)}
 
 
 @bp.put(

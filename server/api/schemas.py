@@ -10,7 +10,7 @@ generated from them. A test validates real responses against the served document
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from flask import url_for
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictBool, model_validator
@@ -53,8 +53,9 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0)]
 
 
-def _enum(values) -> type:
-    return Literal[tuple(values)]  # type: ignore[valid-type]
+def _enum(values: tuple[str, ...]) -> Any:
+    """``Literal`` of the values: an enum in the document, checked on validation."""
+    return Literal[values]
 
 
 class Schema(BaseModel):
@@ -218,23 +219,27 @@ class Job(Schema):
         result = getattr(job, kind.result_attr)
         result_url = url_for(kind.result_endpoint, **{f"{kind.result_attr}_id": result.id}) if result else None
         failed, retrying = job.state == "failed", job.state == "retrying"
-        return cls(
-            id=job.id,
-            kind=job.kind,
-            username=job.username,
-            state=job.state,
-            progress=Progress(fetched=job.fetched, classified=job.classified, total=job.total),
-            error=JobError(code=job.error_code, message=job.error_message) if failed else None,
-            retry=Retry(at=job.retry_at, reason=job.error_code, message=job.error_message) if retrying else None,
-            created_at=job.created_at,
-            started_at=job.started_at,
-            finished_at=job.finished_at,
-            timings=job.timings or {},
-            links=JobLinks(
-                self=url_for("api.get_job", job_id=job.id),
-                result=result_url,
-                latest=url_for(kind.latest_endpoint, username=job.username),
-            ),
+        return cls.model_validate(
+            dict(
+                id=job.id,
+                kind=job.kind,
+                username=job.username,
+                state=job.state,
+                progress=Progress(fetched=job.fetched, classified=job.classified, total=job.total),
+                error={"code": job.error_code, "message": job.error_message} if failed else None,
+                retry={"at": job.retry_at, "reason": job.error_code, "message": job.error_message}
+                if retrying
+                else None,
+                created_at=job.created_at,
+                started_at=job.started_at,
+                finished_at=job.finished_at,
+                timings=job.timings or {},
+                links=JobLinks(
+                    self=url_for("api.get_job", job_id=job.id),
+                    result=result_url,
+                    latest=url_for(kind.latest_endpoint, username=job.username),
+                ),
+            )
         )
 
 
@@ -298,32 +303,34 @@ class Analysis(Schema):
     @classmethod
     def of(cls, analysis: models.Analysis) -> Analysis:
         """The analysis as the API shows it."""
-        return cls(
-            id=analysis.id,
-            username=analysis.account.username,
-            job_id=analysis.job_id,
-            created_at=analysis.created_at,
-            status=analysis.status,
-            reason=analysis.reason,
-            confidence=analysis.confidence,
-            low_confidence=analysis.low_confidence,
-            breakdown=analysis.breakdown,
-            positivity=analysis.positivity,
-            negativity=analysis.negativity,
-            emotional_weight=analysis.emotional_weight,
-            tweet_count=analysis.tweet_count,
-            tweet_counts=TweetCounts(
-                own=analysis.own_count,
-                reply=analysis.reply_count,
-                quote=analysis.quote_count,
-                retweet=analysis.retweet_count,
-                skipped_language=analysis.skipped_language_count,
-            ),
-            language=analysis.language,
-            happiest=analysis.happiest,
-            saddest=analysis.saddest,
-            window=Window(start=analysis.window_start, end=analysis.window_end),
-            model_version=analysis.model_version,
+        return cls.model_validate(
+            dict(
+                id=analysis.id,
+                username=analysis.account.username,
+                job_id=analysis.job_id,
+                created_at=analysis.created_at,
+                status=analysis.status,
+                reason=analysis.reason,
+                confidence=analysis.confidence,
+                low_confidence=analysis.low_confidence,
+                breakdown=analysis.breakdown,
+                positivity=analysis.positivity,
+                negativity=analysis.negativity,
+                emotional_weight=analysis.emotional_weight,
+                tweet_count=analysis.tweet_count,
+                tweet_counts=TweetCounts(
+                    own=analysis.own_count,
+                    reply=analysis.reply_count,
+                    quote=analysis.quote_count,
+                    retweet=analysis.retweet_count,
+                    skipped_language=analysis.skipped_language_count,
+                ),
+                language=analysis.language,
+                happiest=analysis.happiest,
+                saddest=analysis.saddest,
+                window=Window(start=analysis.window_start, end=analysis.window_end),
+                model_version=analysis.model_version,
+            )
         )
 
 
@@ -386,21 +393,23 @@ class Recommendation(Schema):
     def of(cls, recommendation: models.Recommendation) -> Recommendation:
         """The recommendation as the API shows it."""
         analysis_id = recommendation.analysis_id
-        return cls(
-            id=recommendation.id,
-            username=recommendation.account.username,
-            job_id=recommendation.job_id,
-            created_at=recommendation.created_at,
-            degraded=recommendation.degraded,
-            degraded_reason=recommendation.degraded_reason,
-            graph_version=recommendation.graph_version,
-            friends=recommendation.friends,
-            big_accounts=recommendation.big_accounts,
-            hashtags=recommendation.hashtags,
-            links=RecommendationLinks(
-                self=url_for("api.get_recommendation", recommendation_id=recommendation.id),
-                analysis=url_for("api.get_analysis", analysis_id=analysis_id) if analysis_id is not None else None,
-            ),
+        return cls.model_validate(
+            dict(
+                id=recommendation.id,
+                username=recommendation.account.username,
+                job_id=recommendation.job_id,
+                created_at=recommendation.created_at,
+                degraded=recommendation.degraded,
+                degraded_reason=recommendation.degraded_reason,
+                graph_version=recommendation.graph_version,
+                friends=recommendation.friends,
+                big_accounts=recommendation.big_accounts,
+                hashtags=recommendation.hashtags,
+                links=RecommendationLinks(
+                    self=url_for("api.get_recommendation", recommendation_id=recommendation.id),
+                    analysis=url_for("api.get_analysis", analysis_id=analysis_id) if analysis_id is not None else None,
+                ),
+            )
         )
 
 
@@ -442,11 +451,13 @@ class Consent(Schema):
     def of(cls, username: str, consent: models.Consent | None) -> Consent:
         """The consent that holds for ``username`` (None: none)."""
         given = consent is not None
-        return cls(
-            username=username,
-            given=given,
-            source=consent.source if consent is not None else None,
-            granted_at=consent.granted_at if consent is not None else None,
+        return cls.model_validate(
+            dict(
+                username=username,
+                given=given,
+                source=consent.source if consent is not None else None,
+                granted_at=consent.granted_at if consent is not None else None,
+            )
         )
 
 

@@ -22,6 +22,7 @@ from flask import current_app
 
 from server import jobs, privacy, twitter
 from server.bot.replies import compose_reply, parse_command
+from server.db import write
 from server.extensions import db
 from server.jobs.kinds import ANALYSIS, RECOMMENDATIONS
 from server.links import result_url
@@ -45,7 +46,7 @@ def _state() -> BotState:
     if state is None:
         insert_ignore(BotState, [{"id": STATE_ID}])
         db.session.commit()
-        state = db.session.get(BotState, STATE_ID)
+        state = db.session.get_one(BotState, STATE_ID)
     return state
 
 
@@ -72,26 +73,20 @@ def _take(row: HandledMention) -> bool:
     previous = row.lease_until
     same = HandledMention.lease_until.is_(None) if previous is None else HandledMention.lease_until == previous
     lease = timedelta(seconds=current_app.config["BOT_LEASE_SECONDS"])
-    result = db.session.execute(
+    changed = write(
         sa.update(HandledMention)
         .where(HandledMention.mention_id == row.mention_id, HandledMention.reply_id.is_(None), same)
         .values(lease_until=utcnow() + lease)
-        .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return changed == 1
 
 
 def _store_reply(mention_id: str, reply_id: str, command: str, job_id: str | None) -> None:
     """Record the reply; re-creates the row if "forget me" deleted it (its author id is not kept then)."""
     values = {"reply_id": reply_id, "replied_at": utcnow(), "lease_until": None}
-    result = db.session.execute(
-        sa.update(HandledMention)
-        .where(HandledMention.mention_id == mention_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount == 0:
+    changed = write(sa.update(HandledMention).where(HandledMention.mention_id == mention_id).values(**values))
+    if changed == 0:
         keep = {"mention_id": mention_id, "author_id": "", "command": command, "job_id": job_id, **values}
         insert_ignore(HandledMention, [keep])
     db.session.commit()

@@ -28,10 +28,14 @@ import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 
 from config import INSTANCE_DIR, ROOT, Config, celery_settings, child_environment
+
+if TYPE_CHECKING:
+    from server.dev.twitter_local.app import LocalApiServer
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +112,7 @@ class DemoStack:
         self.url = f"http://127.0.0.1:{self.web_port}"
         self.extra_env = env or {}
         self.children: dict[str, subprocess.Popen] = {}
-        self.twitter = None
+        self.twitter: LocalApiServer | None = None
 
     def settings(self) -> dict[str, str]:
         """The variables ``config.py`` reads, as the children get them."""
@@ -117,7 +121,7 @@ class DemoStack:
             "BROKER_URL": f"sqla+sqlite:///{self.directory / 'broker.db'}",
             "REDIS_URL": "",
             "API_KEYS": DEMO_API_KEY,
-            "TWITTER_API_BASE": self.twitter.url,
+            "TWITTER_API_BASE": self.twitter.url if self.twitter else "",
             "TWITTER_BEARER_TOKEN": self.twitter_token,
             "HF_HUB_OFFLINE": "1",
             "PYTHONUNBUFFERED": "1",
@@ -252,7 +256,7 @@ def instructions(stack: DemoStack) -> str:
     return f"""
 mood-analytics demo is running (Ctrl-C stops it)
   API        {url}/api/v1   (OpenAPI document: {url}/api/v1/openapi.json)
-  Twitter    local stand-in at {stack.twitter.url}, demo world; try {", ".join(DEMO_ACCOUNTS)}
+  Twitter    local stand-in at {stack.twitter.url if stack.twitter else "-"}, demo world; try {", ".join(DEMO_ACCOUNTS)}
   Graph      {stack.graph_summary}
   Logs       {stack.directory}/worker.log, {stack.directory}/web.log
 

@@ -20,6 +20,7 @@ import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -208,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="graph-bench-") as directory:
         url = args.database_url or f"sqlite:///{Path(directory) / 'graph.db'}"
-        report = {"database": sa.engine.make_url(database_url(url)).render_as_string(hide_password=True)}
+        report: dict[str, Any] = {
+            "database": sa.engine.make_url(database_url(url)).render_as_string(hide_password=True)
+        }
         report["import"] = None if args.skip_import else run_import(url, args.edges, args.hashtags)
         report["load"] = load_in_fresh_process(url, args.recommend)
     report["goals"] = {"load_seconds": GOAL_LOAD_SECONDS, "p95_ms": GOAL_P95_MS, "peak_rss_mb": GOAL_PEAK_RSS_MB}

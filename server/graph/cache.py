@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import networkx as nx
 
@@ -55,7 +56,7 @@ def build_graph(batches: Iterable[Sequence[tuple[int, int]]]) -> nx.DiGraph:
     try:
         for batch in batches:
             for u, v in batch:
-                data = {}
+                data: dict = {}
                 try:
                     succ[u][v] = data
                 except KeyError:  # u is a new node
@@ -81,7 +82,7 @@ class GraphCache:
     runs one task at a time).
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._graph: nx.DiGraph | None = None
         self.loads = self.replays = 0  # how often it loaded everything / caught up from the change log
 
@@ -109,7 +110,7 @@ class GraphCache:
 
 
 @contextmanager
-def _edges_snapshot() -> Iterator[tuple[int, object]]:
+def _edges_snapshot() -> Iterator[tuple[int, Any]]:
     """The version and a DBAPI cursor over every edge, both read from one committed snapshot."""
     engine = db.engine
     if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
@@ -123,7 +124,7 @@ def _edges_snapshot() -> Iterator[tuple[int, object]]:
         if connection.dialect.name == "postgresql":
             # Under read committed each statement would see its own snapshot; the version must match the edges.
             connection = connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-            driver = connection.connection.driver_connection
+            driver: Any = connection.connection.driver_connection  # psycopg's connection
             row = driver.execute(VERSION_QUERY).fetchone()
             # A server-side cursor streams the edges instead of holding all of them in libpq memory at once.
             with driver.cursor(name="graph_edges") as cursor:
@@ -135,7 +136,7 @@ def _edges_snapshot() -> Iterator[tuple[int, object]]:
 
 
 @contextmanager
-def _sqlite_edges(driver) -> Iterator[tuple[int, object]]:
+def _sqlite_edges(driver: Any) -> Iterator[tuple[int, Any]]:
     # sqlite3 opens no transaction for a SELECT, so without one each statement would see its own snapshot.
     if not driver.in_transaction:
         driver.execute("BEGIN")

@@ -144,12 +144,12 @@ def usernames(nodes: Iterable[int]) -> dict[int, str]:
                 GraphAccount.twitter_id.in_(chunk), GraphAccount.username.is_not(None)
             )
         )
-        found.update((int(twitter_id), username) for twitter_id, username in rows)
+        found.update((int(twitter_id), username) for twitter_id, username in rows if username is not None)
         # accounts.twitter_id is a string; an account we analysed carries the freshest username.
-        rows = db.session.execute(
+        analysed = db.session.execute(
             sa.select(Account.twitter_id, Account.username).where(Account.twitter_id.in_([str(n) for n in chunk]))
         )
-        found.update((int(twitter_id), username) for twitter_id, username in rows)
+        found.update((int(twitter_id), username) for twitter_id, username in analysed)
     return found
 
 

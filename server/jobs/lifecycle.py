@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from server.db import write
 from server.extensions import db
 from server.jobs.kinds import kind_of
 from server.models import ACTIVE_STATES, AccessGrant, Job, insert_ignore, utcnow
@@ -99,7 +100,7 @@ def enqueue(job: Job, countdown: float | None = None) -> None:
 def claim(job_id: str, task_id: str) -> Job | None:
     """Mark the job running for this task and return it; None when it is finished or another task holds it."""
     now = utcnow()
-    result = db.session.execute(
+    changed = write(
         sa.update(Job)
         .where(
             Job.id == job_id,
@@ -107,13 +108,14 @@ def claim(job_id: str, task_id: str) -> Job | None:
             sa.or_(Job.task_id == task_id, Job.lease_until < now),
         )
         .values(state="running", task_id=task_id, lease_until=now + _lease(), retry_at=None)
-        .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    if result.rowcount != 1:
+    if changed != 1:
         return None
     job = db.session.get(Job, job_id, populate_existing=True)
-    job.claimed_by = task_id  # not a column: survives commits, unlike job.task_id which reloads
+    if job is None:  # deleted ("forget me") between the update and this read
+        return None
+    job.claimed_by = task_id
     if job.started_at is None:
         job.started_at = now
         db.session.commit()
@@ -122,13 +124,10 @@ def claim(job_id: str, task_id: str) -> Job | None:
 
 def renew(job: Job) -> None:
     """Extend the job's lease in the caller's transaction; :class:`LeaseLost` if another delivery holds it now."""
-    result = db.session.execute(
-        sa.update(Job)
-        .where(Job.id == job.id, Job.task_id == job.claimed_by)
-        .values(lease_until=utcnow() + _lease())
-        .execution_options(synchronize_session=False)
+    changed = write(
+        sa.update(Job).where(Job.id == job.id, Job.task_id == job.claimed_by).values(lease_until=utcnow() + _lease())
     )
-    if result.rowcount != 1:
+    if changed != 1:
         raise LeaseLost(job.id)
 
 
@@ -189,14 +188,13 @@ def reassign(job: Job) -> bool:
     """Give an orphaned job a new task id and re-send it; False if it is no longer orphaned."""
     now = utcnow()
     new_task_id = uuid.uuid4().hex
-    result = db.session.execute(
+    changed = write(
         sa.update(Job)
         .where(Job.id == job.id, Job.state.in_(ACTIVE_STATES), Job.lease_until < now)
         .values(task_id=new_task_id, lease_until=now + _lease())
-        .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    if result.rowcount != 1:
+    if changed != 1:
         return False
     current_app.extensions["celery"].send_task(kind_of(job.kind).task, args=[job.id], task_id=new_task_id)
     logger.warning("job %s was orphaned (state %s); re-sent as task %s", job.id, job.state, new_task_id)

@@ -10,7 +10,7 @@ config = context.config
 
 # Configure logging from alembic.ini only when nothing else did (the `flask db` CLI): an app or a test that
 # runs upgrade() in-process keeps its own logging, and existing loggers stay enabled.
-if not logging.getLogger().handlers:
+if not logging.getLogger().handlers and config.config_file_name:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 

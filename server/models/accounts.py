@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ml.labels import LABELS
 from server.db import TWEET_ID_LENGTH, USERNAME_LENGTH, UTCDateTime, utcnow
-from server.extensions import db
+from server.extensions import Model
 
 
-class Account(db.Model):
+class Account(Model):
     """A Twitter account we analysed; ``since_id`` is the newest tweet of its last complete fetch."""
 
     __tablename__ = "accounts"
@@ -31,7 +31,7 @@ class Account(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class Tweet(db.Model):
+class Tweet(Model):
     """One tweet of an account; ``referenced_text`` is the full text of the tweet it retweets or quotes."""
 
     __tablename__ = "tweets"
@@ -61,7 +61,7 @@ class Tweet(db.Model):
         return self.text
 
 
-class TweetHashtag(db.Model):
+class TweetHashtag(Model):
     """A hashtag of a tweet (as written, without ``#``)."""
 
     __tablename__ = "tweet_hashtags"
@@ -70,7 +70,7 @@ class TweetHashtag(db.Model):
     tag: Mapped[str] = mapped_column(sa.String(140), primary_key=True, index=True)
 
 
-class TweetEmotion(db.Model):
+class TweetEmotion(Model):
     """The classifier's probabilities for one tweet, one column per label, per model version."""
 
     __tablename__ = "tweet_emotions"

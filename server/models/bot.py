@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import TWEET_ID_LENGTH, UTCDateTime, utcnow
-from server.extensions import db
+from server.extensions import Model
 
 
-class BotState(db.Model):
+class BotState(Model):
     """One row: where the mention poll resumes (the newest mention id already seen)."""
 
     __tablename__ = "bot_state"
@@ -21,7 +21,7 @@ class BotState(db.Model):
     polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class HandledMention(db.Model):
+class HandledMention(Model):
     """A mention the bot took on; the primary key makes a second reply to the same mention impossible.
 
     The row is written before the reply is posted; ``reply_id`` is filled once Twitter accepted the reply. A row

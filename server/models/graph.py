@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import USERNAME_LENGTH, UTCDateTime, utcnow
-from server.extensions import db
+from server.extensions import Model
 
 
-class Follow(db.Model):
+class Follow(Model):
     """A follow edge of the graph, ``follower_id`` follows ``followee_id`` (Twitter user ids).
 
     Ids are Twitter's, not ``accounts.id``: most graph nodes are accounts we never analysed.
@@ -25,7 +25,7 @@ class Follow(db.Model):
     source: Mapped[str] = mapped_column(sa.String(8), default="twitter")
 
 
-class FollowWalk(db.Model):
+class FollowWalk(Model):
     """An account a recommendation job saw in one follow list of its account, kept until that walk completes.
 
     A walk resumed after a rate limit or a killed worker still knows every id it saw, so on completion the stored
@@ -39,7 +39,7 @@ class FollowWalk(db.Model):
     twitter_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
 
 
-class GraphAccount(db.Model):
+class GraphAccount(Model):
     """A graph node we know the username of (from Twitter's follow lists or an import)."""
 
     __tablename__ = "graph_accounts"
@@ -48,7 +48,7 @@ class GraphAccount(db.Model):
     username: Mapped[str | None] = mapped_column(sa.String(USERNAME_LENGTH))
 
 
-class GraphHashtag(db.Model):
+class GraphHashtag(Model):
     """A hashtag an account of the graph used (SNAP's per-account features; ``#`` stripped)."""
 
     __tablename__ = "graph_hashtags"
@@ -57,7 +57,7 @@ class GraphHashtag(db.Model):
     tag: Mapped[str] = mapped_column(sa.String(140), primary_key=True)
 
 
-class GraphState(db.Model):
+class GraphState(Model):
     """One row: the graph's version, bumped in the transaction of every edge change (workers reload on it)."""
 
     __tablename__ = "graph_state"
@@ -67,7 +67,7 @@ class GraphState(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class GraphChange(db.Model):
+class GraphChange(Model):
     """The edges one version of the graph added or removed, so a worker's copy can catch up without a full reload.
 
     A row without edge ids marks a change too big or too vague to replay (an import, a deletion): workers reload.

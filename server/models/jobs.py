@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import TWEET_ID_LENGTH, USERNAME_LENGTH, UTCDateTime, new_id, utcnow
-from server.extensions import db
+from server.extensions import Model
 
 if TYPE_CHECKING:
     from server.models.accounts import Account
@@ -19,7 +19,7 @@ ACTIVE_STATES = ("pending", "running", "retrying")
 FINAL_STATES = ("succeeded", "failed")
 
 
-class Job(db.Model):
+class Job(Model):
     """One requested analysis or recommendation run: state, progress, error, and the lease of its worker.
 
     States: pending -> running -> succeeded | failed, with retrying (until ``retry_at``) in between.
@@ -27,6 +27,7 @@ class Job(db.Model):
     """
 
     __tablename__ = "jobs"
+    __allow_unmapped__ = True  # for claimed_by, an attribute of the loaded object only
     __table_args__ = (
         sa.Index(
             "uq_jobs_active_username",
@@ -73,6 +74,10 @@ class Job(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    # Not a column: the delivery that claimed this row in this process (``lifecycle.claim``). It survives commits,
+    # unlike task_id, which reloads from the database.
+    claimed_by: str | None = None
+
     account: Mapped[Account | None] = relationship()
     analysis: Mapped[Analysis | None] = relationship(
         primaryjoin="Job.id == Analysis.job_id", foreign_keys="Analysis.job_id", viewonly=True, uselist=False
@@ -85,7 +90,7 @@ class Job(db.Model):
     )
 
 
-class AdminRun(db.Model):
+class AdminRun(Model):
     """An admin re-analysis over many accounts; its progress is the states of its jobs (``Job.run_id``)."""
 
     __tablename__ = "admin_runs"

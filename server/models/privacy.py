@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import TWEET_ID_LENGTH, USERNAME_LENGTH, UTCDateTime, utcnow
-from server.extensions import db
+from server.extensions import Model
 
 
-class Consent(db.Model):
+class Consent(Model):
     """An account's opt-in to being analysed: by mentioning the bot with a command, or a client's declared sign-in.
 
     Keyed by the lower-cased username (consent can come before we ever looked the account up); ``twitter_id``
@@ -28,7 +28,7 @@ class Consent(db.Model):
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class AccessGrant(db.Model):
+class AccessGrant(Model):
     """An API client may read an account's moods and recommendations only after it asked for one of them."""
 
     __tablename__ = "access_grants"

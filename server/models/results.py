@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import UTCDateTime, utcnow
-from server.extensions import db
+from server.extensions import Model
 
 if TYPE_CHECKING:
     from server.models.accounts import Account
 
 
-class Analysis(db.Model):
+class Analysis(Model):
     """One mood assessment of an account; kept as history (the mood trend)."""
 
     __tablename__ = "analyses"
@@ -49,7 +49,7 @@ class Analysis(db.Model):
     account: Mapped[Account] = relationship()
 
 
-class Recommendation(db.Model):
+class Recommendation(Model):
     """One recommendation result for an account: friends, big accounts and hashtags, each scored with reasons.
 
     The lists hold other accounts' ids, usernames, scores and reasons, never their moods.

@@ -63,7 +63,7 @@ def start_run(older_than_days: float | None, requested_by: str) -> AdminRun:
             job.run_id = run.id
         if created:
             new_jobs.append(job)
-    run.total = db.session.scalar(sa.select(sa.func.count()).select_from(Job).where(Job.run_id == run.id))
+    run.total = db.session.scalar(sa.select(sa.func.count()).select_from(Job).where(Job.run_id == run.id)) or 0
     db.session.commit()
     _enqueue_in_chunks(new_jobs)
     logger.info("admin run %s: %d accounts, %d new jobs", run.id, run.total, len(new_jobs))

@@ -179,12 +179,12 @@ def compute_recommendations(graph: nx.DiGraph, account: Account, analysis: Analy
 
     friends = recommend_friends(graph, user, eligible_friends(status, account.id), limit)
     big = recommend_big_accounts(graph, user, lean, status, limit)
-    tags = recommend_hashtags(graph, user, hashtags, lean, tag_lean, status, limit)
+    suggested_tags = recommend_hashtags(graph, user, hashtags, lean, tag_lean, status, limit)
     names = graph_store.usernames([s.node for s in friends + big])
     return {
         "friends": [_account_item(s, names) for s in friends],
         "big_accounts": [_account_item(s, names) for s in big],
-        "hashtags": [{"tag": s.tag, "score": s.score, "reason": s.reason} for s in tags],
+        "hashtags": [{"tag": s.tag, "score": s.score, "reason": s.reason} for s in suggested_tags],
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Blueprint
 
@@ -28,7 +30,7 @@ def show_result(token: str):
     account = db.session.scalar(sa.select(Account).where(Account.username_key == claims.get("user")))
     if job is None and account is None:  # forgotten since, or never existed
         raise ApiError(404, "nothing_here", "There is nothing stored for this link (the data may have been deleted).")
-    body = {"job": None, "analysis": None}
+    body: dict[str, Any] = {"job": None, "analysis": None}
     if job is not None:
         body["job"] = {
             "kind": job.kind,

@@ -52,7 +52,9 @@ def get_user_by_username(username: str):
     render = _renderer(query)
     user = _state().world.user_by_username(username)
     problem = render.user_problem(user, username, "username")
-    return {"errors": [problem]} if problem else render.users_response([user], single=True)
+    if problem or user is None:
+        return {"errors": [problem]}
+    return render.users_response([user], single=True)
 
 
 @bp.get("/users/by", endpoint="get_users_by_usernames")
@@ -76,10 +78,11 @@ def get_users():
 
 
 def _many(render: Renderer, found: list[tuple[str, dict | None]], parameter: str) -> dict:
-    users, errors = [], []
+    users: list[dict] = []
+    errors = []
     for value, user in found:
         problem = render.user_problem(user, value, parameter)
-        if problem:
+        if problem or user is None:
             errors.append(problem)
         else:
             users.append(user)
@@ -94,7 +97,7 @@ def _many(render: Renderer, found: list[tuple[str, dict | None]], parameter: str
 def get_me():
     """The authenticating user (user context only)."""
     render = _renderer(QueryParams(request.args, LOOKUP_PARAMS, USER_EXPANSIONS))
-    return render.users_response([_state().world.user(g.auth.user_id)], single=True)
+    return render.users_response([_state().world.known_user(g.auth.user_id)], single=True)
 
 
 @bp.get("/users/<user_id>", endpoint="get_user")
@@ -105,7 +108,9 @@ def get_user(user_id: str):
     render = _renderer(query)
     user = _state().world.user(user_id)
     problem = render.user_problem(user, user_id, "id")
-    return {"errors": [problem]} if problem else render.users_response([user], single=True)
+    if problem or user is None:
+        return {"errors": [problem]}
+    return render.users_response([user], single=True)
 
 
 # -- timelines -----------------------------------------------------------------------------------------------
@@ -161,14 +166,14 @@ def _timeline(user_id: str, mentions: bool) -> dict:
         created = world.created_at(tweet_id) + render.shift
         if (start and created < start) or (end and created > end):
             continue
-        if mentions and not render.can_see_content(world.user(tweet["author_id"])):
+        if mentions and not render.can_see_content(world.known_user(tweet["author_id"])):
             continue
         selected.append(tweet_id)
 
     page, meta = _page_by_id(selected, max_results, token)
     if not page:  # the API sends no "data" key at all for an empty page
         return {"meta": meta}
-    return render.tweets_response([world.tweet(str(i)) for i in page], meta=meta)
+    return render.tweets_response([world.known_tweet(str(i)) for i in page], meta=meta)
 
 
 def _page_by_id(ids_desc: list[int], size: int, token: tuple[str, int] | None) -> tuple[list[int], dict]:
@@ -220,7 +225,7 @@ def _follows(user_id: str, following: bool) -> dict:
     page = users[start : start + size]
     if not page:
         return {"meta": {"result_count": 0}}
-    meta = {"result_count": len(page)}
+    meta: dict[str, int | str] = {"result_count": len(page)}
     if start + size < len(users):
         meta["next_token"] = encode_token("u", "n", start + size)
     if start > 0:
@@ -236,7 +241,7 @@ def get_tweet(tweet_id: str):
     query.snowflake("id", tweet_id)
     render = _renderer(query)
     problem = render.tweet_problem(tweet_id, "id")
-    return {"errors": [problem]} if problem else render.tweets_response([_state().world.tweet(tweet_id)], True)
+    return {"errors": [problem]} if problem else render.tweets_response([_state().world.known_tweet(tweet_id)], True)
 
 
 @bp.get("/tweets", endpoint="get_tweets")

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from zlib import crc32
 
 from flask import Flask, current_app, g, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -30,6 +31,14 @@ DEMO_CONSUMER_KEY = "local-demo-consumer-key"
 USER_CONTEXT_ONLY = frozenset({"get_me", "create_tweet", "delete_tweet"})
 FOLLOW_ENDPOINTS = frozenset({"get_users_following", "get_users_followers"})
 OAUTH_PARAM_RE = re.compile(r'(\w+)="([^"]*)"')
+
+
+class TwitterJSON(DefaultJSONProvider):
+    """The real API's JSON: compact, in its own key order, with UTF-8 text unescaped."""
+
+    sort_keys = False
+    ensure_ascii = False
+    compact = True
 
 
 def create_local_api(
@@ -54,10 +63,7 @@ def create_local_api(
     if shift_dates:
         shift = timedelta(seconds=int(clock() - world.reference_time.timestamp()))
     app = Flask(__name__)
-    # The real API answers compact JSON in its own key order, with UTF-8 text unescaped.
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
-    app.json.compact = True
+    app.json = TwitterJSON(app)
     app.extensions["twitter_local"] = LocalApiState(world, bearer_tokens, consumer_keys, shift, rate_limit, clock)
     app.register_blueprint(api.bp)
     app.register_blueprint(control.bp)
@@ -129,7 +135,7 @@ def _fault_response(state: LocalApiState, fault: Fault):
             "x-rate-limit-reset": str(int(state.clock() + reset_in)),
         }
     g.rate_headers = headers
-    return (fault.body if fault.body is not None else problems.problem(fault.status)), fault.status
+    return (fault.body if fault.body is not None else problems.problem(fault.status or 500)), fault.status
 
 
 def _finish(response):
@@ -161,7 +167,7 @@ def _finish(response):
 
 def _http_error(error: HTTPException):
     if request.path.startswith("/2/"):
-        return problems.problem(error.code), error.code
+        return problems.problem(error.code or 500), error.code
     return {"error": error.description}, error.code
 
 

@@ -20,6 +20,7 @@ import string
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from server.dev.twitter_local.demo_sources import BUCKETS, SourceText, read_ego_graph, read_hashtags, read_list_counts
 from server.dev.twitter_local.demo_sources import read_texts as read_source_texts
@@ -207,15 +208,17 @@ class DemoBuilder:
         ordinary = sorted(by_popularity[len(by_popularity) // 3 :], key=int)
         chosen = {"large": by_popularity[0]}
         picks = self.rng.sample(popular, 4) + self.rng.sample(ordinary, 3)
-        for (_, _, role), user_id in zip(DEMO_ACCOUNTS[:4] + DEMO_ACCOUNTS[5:], picks):
-            chosen[role] = user_id
+        for (_, _, demo_role), user_id in zip(DEMO_ACCOUNTS[:4] + DEMO_ACCOUNTS[5:], picks):
+            chosen[demo_role] = user_id
         special = {chosen[role]: (username, name, role) for username, name, role in DEMO_ACCOUNTS}
         taken = {username for username, _, _ in DEMO_ACCOUNTS} | {BOT["username"]}
         for user_id in ids:
-            username, name, role = special.get(user_id) or (None, None, None)
-            if username is None:
+            known = special.get(user_id)
+            if known is None:
                 username, name = self._pseudonym(taken), f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}"
                 role = self.rng.choices(list(PERSONA_SHARE), weights=list(PERSONA_SHARE.values()))[0]
+            else:
+                username, name, role = known
             taken.add(username)
             self.role[user_id] = role
             tags = hashtags.get(int(user_id), [])
@@ -262,8 +265,8 @@ class DemoBuilder:
             if user_id <= high:
                 moment = start + (end - start) * max(0.0, (user_id - low) / (high - low))
                 break
-        clock = {"hour": self.rng.randint(0, 23), "minute": self.rng.randint(0, 59), "second": self.rng.randint(0, 59)}
-        return moment.replace(**clock, microsecond=0)
+        hour, minute, second = self.rng.randint(0, 23), self.rng.randint(0, 59), self.rng.randint(0, 59)
+        return moment.replace(hour=hour, minute=minute, second=second, microsecond=0)
 
     def _bio(self, tags: list[str]) -> str:
         if self.rng.random() < 0.35:
@@ -304,7 +307,12 @@ class DemoBuilder:
         tweet_id = snowflake(created, self.rng.getrandbits(22))
         while tweet_id in self.tweets:  # same millisecond and random bits: next sequence number
             tweet_id += 1
-        record = {"id": str(tweet_id), "author_id": author_id, "created_at": format_time(created), "text": text}
+        record: dict[str, Any] = {
+            "id": str(tweet_id),
+            "author_id": author_id,
+            "created_at": format_time(created),
+            "text": text,
+        }
         record["lang"] = "en"
         record["conversation_id"] = extra.pop("conversation_id", str(tweet_id))
         record.update(extra)

@@ -164,9 +164,9 @@ class Renderer:
                     if problem:
                         errors.append(problem)
                     elif "referenced_tweets.id" in exp:
-                        includes_tweets.setdefault(ref["id"], self.world.tweet(ref["id"]))
+                        includes_tweets.setdefault(ref["id"], self.world.known_tweet(ref["id"]))
                     if not problem and "referenced_tweets.id.author_id" in exp:
-                        user_ids.append(self.world.tweet(ref["id"])["author_id"])
+                        user_ids.append(self.world.known_tweet(ref["id"])["author_id"])
         includes = self._includes(includes_tweets.values(), user_ids)
         data = self.tweet(tweets[0]) if single else [self.tweet(t) for t in tweets]
         return assemble(data, includes, errors, meta)
@@ -186,7 +186,7 @@ class Renderer:
                 if problem:
                     errors.append(problem)
                 else:
-                    tweets.setdefault(tweet_id, self.world.tweet(tweet_id))
+                    tweets.setdefault(tweet_id, self.world.known_tweet(tweet_id))
         includes = self._includes(tweets.values(), [])
         data = self.user(users[0]) if single else [self.user(u) for u in users]
         return assemble(data, includes, errors, meta)

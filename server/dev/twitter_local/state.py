@@ -135,7 +135,7 @@ class LocalApiState:
     def peek(self, endpoint: str, auth: Auth | None) -> dict[str, str]:
         """The headers :meth:`consume` would report, without counting (for injected faults)."""
         limit = self.limit_for(endpoint, auth) if auth else None
-        if limit is None:
+        if limit is None or auth is None:
             return {}
         now = self.clock()
         with self._lock:

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 # Offsets are in code points (Python str indices) with ``end`` exclusive, as the API v2 entities give them.
 HASHTAG_RE = re.compile(r"(?<![\w&#＃])[#＃](\w*[^\W\d_]\w*)")
@@ -33,7 +34,7 @@ def extract_entities(text: str, resolve_user_id: Callable[[str], str | None] | N
     ``resolve_user_id(username)`` adds the ``id`` of mentioned accounts that exist, as the real API does.
     """
     entities: dict[str, list] = {}
-    urls = []
+    urls: list[dict[str, Any]] = []
     for match in URL_RE.finditer(text):
         url = match.group(0).rstrip(URL_TRAILING)
         start = match.start()
@@ -101,7 +102,8 @@ def parse_time(value: str) -> datetime:
         raise ValueError(f"not an RFC 3339 date-time: {value!r}")
     head, _, rest = value.partition(".")
     if rest:  # fromisoformat wants 3 or 6 fractional digits; the API accepts 1 to 9
-        digits = re.match(r"\d+", rest).group(0)
+        fraction = re.match(r"\d+", rest)
+        digits = fraction.group(0) if fraction else ""
         value = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits) :]}"
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 

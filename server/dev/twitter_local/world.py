@@ -78,6 +78,14 @@ class World:
         """The tweet record with this id, or None."""
         return self.tweets.get(str(tweet_id))
 
+    def known_user(self, user_id: str) -> dict:
+        """The user record of an id a check already found (KeyError if it is gone)."""
+        return self.users[str(user_id)]
+
+    def known_tweet(self, tweet_id: str) -> dict:
+        """The tweet record of an id a check already found (KeyError if it is gone)."""
+        return self.tweets[str(tweet_id)]
+
     def created_at(self, tweet_id: int) -> datetime:
         """The creation time of a tweet (world time, before any date shift)."""
         return self._created[tweet_id]
@@ -158,13 +166,14 @@ class World:
             raise ValueError("a tweet needs a text")
         with self._lock:
             tweet = dict(record)
+            created: datetime | None
             if "created_at" in tweet:
                 created = parse_time(tweet["created_at"])
             else:
                 created = datetime.now(UTC) if "id" not in tweet else None
             if "id" not in tweet:
                 # The id encodes the creation time, so id order stays time order (since_id, until_id).
-                new_id = snowflake(created)
+                new_id = snowflake(created or datetime.now(UTC))  # created is set when there is no id
                 while new_id in self._created:  # same millisecond: next sequence number
                     new_id += 1
                 tweet["id"] = str(new_id)
