@@ -123,12 +123,12 @@ def csr_view(graph: nx.DiGraph) -> GraphArrays:
     graph : nx.DiGraph
         Directed follow graph; ``u -> v`` means u follows v.
 
-    Returns:
+    Returns
     -------
     GraphArrays
         Rebuilt when the graph's node or edge count changed since the cached one.
 
-    Examples:
+    Examples
     --------
     >>> G = nx.DiGraph([(1, 2), (2, 3), (3, 3)])
     >>> view = csr_view(G)
@@ -265,12 +265,12 @@ def personalized_pagerank(
         Power-iteration steps from the start vector ``e_user``; the result is within
         ``2 * (1 - alpha) ** iterations`` (L1) of the exact PPR.
 
-    Returns:
+    Returns
     -------
     dict[int, float]
         Node -> score for the nonzero scores (they sum to 1); ``{}`` for a user not in the graph.
 
-    Examples:
+    Examples
     --------
     >>> G = nx.DiGraph([(1, 2), (1, 3), (2, 3)])
     >>> ppr = personalized_pagerank(G, 1, alpha=0.5, iterations=50)
@@ -299,12 +299,12 @@ def circle_of_trust(graph: nx.DiGraph, user: int, size: int = CIRCLE_SIZE, **ppr
     **ppr_kwargs
         ``alpha`` and ``iterations`` for :func:`personalized_pagerank`.
 
-    Returns:
+    Returns
     -------
     dict[int, float]
         Node -> PPR score, best first (ties in node order); ``{}`` for a user not in the graph.
 
-    Examples:
+    Examples
     --------
     >>> G = nx.DiGraph([(1, 2), (1, 3), (2, 3), (3, 4)])
     >>> list(circle_of_trust(G, 1, size=2, alpha=0.5, iterations=50))
@@ -331,12 +331,12 @@ def salsa(graph: nx.DiGraph, hubs: Mapping[int, float], iterations: int = SALSA_
         Authority updates: each hub splits its score over the accounts it follows, and between two updates each
         account splits its score back over the hubs following it.
 
-    Returns:
+    Returns
     -------
     dict[int, float]
         Authority node -> score (nonzero scores, summing to 1).
 
-    Examples:
+    Examples
     --------
     Hubs 1 and 2 both follow 4, only hub 2 follows 5:
 
@@ -376,13 +376,13 @@ def rank_who_to_follow(
     alpha, iterations, size, salsa_iterations
         PPR restart probability and steps, circle size, SALSA authority updates.
 
-    Returns:
+    Returns
     -------
     list[tuple[int, float]]
         ``(node, authority score)`` best first, never the user or an account it follows; ``[]`` for a user
         not in the graph or following nobody.
 
-    Examples:
+    Examples
     --------
     User 1 follows 2 and 3; both follow 4, only 3 follows 5:
 
@@ -401,7 +401,7 @@ def rank_who_to_follow(
 def rank_popularity(graph: nx.DiGraph, user: int, limit: int) -> list[tuple[int, float]]:
     """Baseline: the most followed accounts (in-degree), without the user and the accounts it follows.
 
-    Examples:
+    Examples
     --------
     >>> G = nx.DiGraph([(1, 2), (3, 4), (2, 4), (5, 3), (5, 4)])
     >>> rank_popularity(G, 1, 2)
@@ -424,7 +424,7 @@ def rank_popularity(graph: nx.DiGraph, user: int, limit: int) -> list[tuple[int,
 def rank_common_neighbours(graph: nx.DiGraph, user: int, limit: int) -> list[tuple[int, float]]:
     """Baseline: accounts followed by the most of the user's followees (user and its followees excluded).
 
-    Examples:
+    Examples
     --------
     >>> G = nx.DiGraph([(1, 2), (1, 3), (2, 4), (3, 4), (3, 5), (3, 2)])
     >>> rank_common_neighbours(G, 1, 10)
@@ -443,7 +443,7 @@ def rank_common_neighbours(graph: nx.DiGraph, user: int, limit: int) -> list[tup
 def rank_random(graph: nx.DiGraph, user: int, limit: int, rng: random.Random) -> list[tuple[int, float]]:
     """Baseline: ``limit`` distinct random accounts (not the user, not followed); scores ``limit, limit-1, ...``.
 
-    Examples:
+    Examples
     --------
     >>> import random
     >>> G = nx.DiGraph([(1, 2), (3, 4), (4, 5)])
@@ -478,12 +478,12 @@ def content_lean(probs: Mapping[str, float]) -> float:
         Mean classifier probabilities over an account's tweets (sadness joy love anger fear surprise neutral);
         missing labels read as 0.
 
-    Returns:
+    Returns
     -------
     float
         1 for purely joyful content, -1 for purely sad, angry or fearful content.
 
-    Examples:
+    Examples
     --------
     >>> content_lean({"joy": 0.5, "neutral": 0.3, "anger": 0.2}), content_lean({"fear": 1.0})
     (0.45, -1.0)
@@ -528,7 +528,7 @@ def recommend_friends(graph: nx.DiGraph, user: int, eligible: Collection[int], l
     limit : int
         At most this many suggestions.
 
-    Returns:
+    Returns
     -------
     list[Suggestion]
         Best first, never the user or an account it follows. Accounts the SALSA step reached score in (0.5, 1]
@@ -536,7 +536,7 @@ def recommend_friends(graph: nx.DiGraph, user: int, eligible: Collection[int], l
         Accounts the user's PPR does not reach at all (no follow path of at most ``PPR_ITERATIONS`` steps) are
         dropped: nothing in the graph vouches for them.
 
-    Examples:
+    Examples
     --------
     >>> G = nx.DiGraph([(1, 2), (1, 3), (2, 4), (3, 4), (3, 5), (6, 1)])
     >>> [(s.node, s.reason) for s in recommend_friends(G, 1, eligible={2, 5, 6})]
@@ -595,12 +595,12 @@ def recommend_big_accounts(
     limit : int
         At most this many suggestions.
 
-    Returns:
+    Returns
     -------
     list[Suggestion]
         Best first.
 
-    Examples:
+    Examples
     --------
     >>> G = nx.DiGraph([(1, 2), (2, 3), (2, 4), (5, 3), (6, 3), (5, 4)])
     >>> [(s.node, s.reason) for s in recommend_big_accounts(G, 1, {}, None)]
@@ -638,7 +638,7 @@ def recommend_big_accounts(
 def normalise_tag(tag: str) -> str:
     """A hashtag as suggested: no ``#``, lower-case, no trailing punctuation (SNAP keeps ``#ted.``).
 
-    Examples:
+    Examples
     --------
     >>> normalise_tag("#TED."), normalise_tag("#"), normalise_tag("MakeItWork")
     ('ted', '', 'makeitwork')
@@ -683,12 +683,12 @@ def recommend_hashtags(
     limit : int
         At most this many suggestions.
 
-    Returns:
+    Returns
     -------
     list[HashtagSuggestion]
         Best first, scores relative to the best (1.0); ties in alphabetical order.
 
-    Examples:
+    Examples
     --------
     >>> G = nx.DiGraph([(1, 2), (1, 3), (2, 3)])
     >>> tags = {1: ["#news"], 2: ["#News", "#cats"], 3: ["#cats", "#dogs"]}

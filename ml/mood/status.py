@@ -61,12 +61,12 @@ def mood_status(breakdown: Mapping[str, float]) -> str:
     breakdown : Mapping[str, float]
         emotion -> share; missing emotions read as 0.
 
-    Returns:
+    Returns
     -------
     str
         One of ``STATUSES``. Negativity must be strictly greater to win a tie.
 
-    Examples:
+    Examples
     --------
     >>> mood_status({"joy": 0.6, "sadness": 0.4}), mood_status({"joy": 0.5, "sadness": 0.5})
     ('Cheerful', 'Satisfied')
@@ -103,7 +103,7 @@ def mood_confidence(
       halves the confidence rather than zeroing it: the status is then one of two, not a guess
       among four.
 
-    Examples:
+    Examples
     --------
     >>> mood_confidence({"joy": 1.0}, 3.0, ScoringConfig(min_emotional_weight=3.0))
     0.5
@@ -132,7 +132,7 @@ def mood_confidence(
 class MoodResult:
     """Outcome of ``assess``.
 
-    Attributes:
+    Attributes
     ----------
     status : str or None
         One of ``STATUSES``; None when undetermined (see ``reason``).
@@ -178,7 +178,7 @@ class MoodResult:
     def to_dict(self) -> dict:
         """JSON-serialisable copy.
 
-        Examples:
+        Examples
         --------
         >>> import json
         >>> json.dumps(assess([], datetime(2024, 1, 1)).to_dict()["reason"])
@@ -218,11 +218,11 @@ def assess(tweets: Sequence[ScoredTweet], now: datetime, config: ScoringConfig =
         that tweet is dated later.
     config : ScoringConfig
 
-    Returns:
+    Returns
     -------
     MoodResult
 
-    Examples:
+    Examples
     --------
     >>> from datetime import UTC
     >>> now = datetime(2024, 1, 1, tzinfo=UTC)

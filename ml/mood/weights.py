@@ -30,7 +30,7 @@ _SECONDS_PER_DAY = 86400.0
 class ScoringConfig:
     """Coefficients of the tweet weights and the mood's evidence threshold.
 
-    Attributes:
+    Attributes
     ----------
     half_life_days : float
         Age in days at which a tweet counts half (> 0). Two weeks: recent enough to track a
@@ -49,7 +49,7 @@ class ScoringConfig:
         Effective number of emotional tweets (see ``effective_emotional_count``) below which the
         mood is left undetermined (>= 0).
 
-    Examples:
+    Examples
     --------
     >>> ScoringConfig().ownership_weight("retweet")
     0.5
@@ -93,7 +93,7 @@ DEFAULT_CONFIG = ScoringConfig()
 class ScoredTweet:
     """One classified tweet.
 
-    Attributes:
+    Attributes
     ----------
     id : str
     created_at : datetime
@@ -144,12 +144,12 @@ def recency_weight(age_days: float, half_life_days: float) -> float:
     half_life_days : float
         Age at which the weight is 0.5 (> 0).
 
-    Returns:
+    Returns
     -------
     float
         In ``[0, 1]``.
 
-    Examples:
+    Examples
     --------
     >>> recency_weight(14, 14), recency_weight(28, 14), recency_weight(-3, 14)
     (0.5, 0.25, 1.0)
@@ -178,12 +178,12 @@ def activity_weight(engagement: float, typical: float, gain: float, max_boost: f
     max_boost : float
         Bound on the added factor (>= 0).
 
-    Returns:
+    Returns
     -------
     float
         In ``[1, 1 + max_boost]``, non-decreasing in ``engagement``.
 
-    Examples:
+    Examples
     --------
     >>> activity_weight(0, 0, 0.5, 1.0), activity_weight(3, 0, 0.5, 1.0), activity_weight(10**6, 9, 0.5, 1.0)
     (1.0, 2.0, 2.0)
@@ -201,12 +201,12 @@ def typical_engagement(tweets: Sequence[ScoredTweet]) -> float:
     ----------
     tweets : sequence of ScoredTweet
 
-    Returns:
+    Returns
     -------
     float
         0.0 for no tweets.
 
-    Examples:
+    Examples
     --------
     >>> from datetime import UTC, datetime
     >>> t = lambda n: ScoredTweet("1", datetime(2024, 1, 1, tzinfo=UTC), "own", {}, likes=n)
@@ -229,12 +229,12 @@ def tweet_weights(tweets: Sequence[ScoredTweet], now: datetime, config: ScoringC
         Reference time for ages (naive reads as UTC).
     config : ScoringConfig
 
-    Returns:
+    Returns
     -------
     list of float
         Finite and >= 0, in ``tweets`` order.
 
-    Examples:
+    Examples
     --------
     >>> from datetime import UTC, datetime, timedelta
     >>> now = datetime(2024, 1, 15, tzinfo=UTC)
@@ -260,7 +260,7 @@ def tweet_weights(tweets: Sequence[ScoredTweet], now: datetime, config: ScoringC
 def emotional_weight(probs: Mapping[str, float]) -> float:
     """How much a tweet speaks to emotion: ``1 - p(neutral)``, clipped to ``[0, 1]``.
 
-    Examples:
+    Examples
     --------
     >>> emotional_weight({"joy": 0.75, "neutral": 0.25}), emotional_weight({"neutral": 1.0})
     (0.75, 0.0)
@@ -294,7 +294,7 @@ def effective_emotional_count(tweets: Sequence[ScoredTweet], weights: Sequence[f
     A fresh, typical, own tweet with no neutral mass counts 1; tweets with no emotion
     probability at all count 0. This is the evidence that ``min_emotional_weight`` thresholds.
 
-    Examples:
+    Examples
     --------
     >>> from datetime import UTC, datetime
     >>> t = lambda p: ScoredTweet("1", datetime(2024, 1, 1, tzinfo=UTC), "own", p)
@@ -316,13 +316,13 @@ def emotion_breakdown(tweets: Sequence[ScoredTweet], weights: Sequence[float]) -
     weights : sequence of float
         One per tweet, e.g. from ``tweet_weights``.
 
-    Returns:
+    Returns
     -------
     dict
         emotion -> share, in ``EMOTIONS`` order; sums to 1, or all zeros when no tweet carries
         emotional weight. Sums use ``math.fsum`` so the result does not depend on tweet order.
 
-    Examples:
+    Examples
     --------
     >>> from datetime import UTC, datetime
     >>> t = lambda p: ScoredTweet("1", datetime(2024, 1, 1, tzinfo=UTC), "own", p)

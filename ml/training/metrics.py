@@ -23,13 +23,13 @@ def score(gold: Sequence[str], probs: Sequence[dict[str, float]], labels: Sequen
     bins : int
         Equal-width confidence bins for the expected calibration error.
 
-    Returns:
+    Returns
     -------
     dict
         ``accuracy``, ``macro_f1``, ``per_class`` (precision/recall/f1/support),
         ``confusion_matrix`` (rows gold, columns predicted, in ``labels`` order), ``ece``, ``n``.
 
-    Examples:
+    Examples
     --------
     >>> r = score(["a", "b"], [{"a": 0.9, "b": 0.1}, {"a": 0.4, "b": 0.6}], ["a", "b"])
     >>> r["accuracy"], r["macro_f1"]

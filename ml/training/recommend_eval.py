@@ -80,7 +80,7 @@ def hold_out(graph: nx.DiGraph, users: int, min_followees: int, holdout: float, 
 def score_ranking(ranking: list[tuple[int, float]], hidden: set[int], k: int) -> tuple[float, float]:
     """(recall@k, reciprocal rank of the first hit in the top k or 0) of one user's ranking.
 
-    Examples:
+    Examples
     --------
     >>> score_ranking([(5, 1.0), (7, 0.5), (9, 0.2)], {7, 9, 11, 13}, k=2)
     (0.25, 0.5)
@@ -118,7 +118,7 @@ def evaluate(graph: nx.DiGraph, hidden: dict[int, set[int]], k: int, rankers: di
 
 
 def bench(graph: nx.DiGraph, hashtags: dict[int, list[str]], users: int, seed: int) -> dict:
-    """Ms per user of recommend_friends + recommend_big_accounts + recommend_hashtags (graph already loaded).
+    """Milliseconds per user of recommend_friends + recommend_big_accounts + recommend_hashtags (graph already loaded).
 
     Reports wall-clock and CPU time (``time.thread_time``): on a machine shared with other work the CPU time is
     what the calls would take on a core of their own.
