@@ -27,12 +27,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import chain
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+
+from ml.text.preprocess import normalise_tag
 
 OPPOSITE_STATUS = {"Depressed": "Cheerful", "Cheerful": "Depressed", "Stressed": "Satisfied", "Satisfied": "Stressed"}
 
@@ -632,22 +633,6 @@ def recommend_big_accounts(
         reason = f"{near}; {followers:,} follower{'s' if followers != 1 else ''} in the graph"
         suggestions.append(Suggestion(arrays.nodes[i], round(float(score[i]), 6), reason, int(count)))
     return suggestions
-
-
-@lru_cache(maxsize=1 << 16)  # the same few thousand tags come back on every call
-def normalise_tag(tag: str) -> str:
-    """A hashtag as suggested: no ``#``, lower-case, no trailing punctuation (SNAP keeps ``#ted.``).
-
-    Examples
-    --------
-    >>> normalise_tag("#TED."), normalise_tag("#"), normalise_tag("MakeItWork")
-    ('ted', '', 'makeitwork')
-    """
-    tag = tag.strip().lstrip("#").lower()
-    end = len(tag)
-    while end and not (tag[end - 1].isalnum() or tag[end - 1] == "_"):
-        end -= 1
-    return tag[:end]
 
 
 def recommend_hashtags(

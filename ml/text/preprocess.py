@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import emoji
 
@@ -24,6 +25,22 @@ def split_hashtag(tag: str) -> str:
     """Return the words of a hashtag body, e.g. ``"HappyNewYear"`` -> ``"happy new year"``."""
     words = _CAMEL.findall(tag)
     return " ".join(words).lower() if words else tag.lower()
+
+
+@lru_cache(maxsize=1 << 16)  # the same few thousand tags come back on every call
+def normalise_tag(tag: str) -> str:
+    """A hashtag as suggested: no ``#``, lower-case, no trailing punctuation (SNAP keeps ``#ted.``).
+
+    Examples
+    --------
+    >>> normalise_tag("#TED."), normalise_tag("#"), normalise_tag("MakeItWork")
+    ('ted', '', 'makeitwork')
+    """
+    tag = tag.strip().lstrip("#").lower()
+    end = len(tag)
+    while end and not (tag[end - 1].isalnum() or tag[end - 1] == "_"):
+        end -= 1
+    return tag[:end]
 
 
 def _emoji_name(match: str, data: dict) -> str:

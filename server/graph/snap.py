@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import itertools
 import logging
-import re
 import time
 import zlib
 from array import array
@@ -13,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from os import PathLike
 
+from ml.text.preprocess import normalise_tag
 from server.extensions import db
 from server.graph import store
 from server.graph.store import FOLLOW_COLUMNS, insert_rows
@@ -21,7 +21,6 @@ logger = logging.getLogger(__name__)
 
 MAX_ID = 2**63 - 1  # BIGINT
 MAX_TAG_LENGTH = 140
-_TRAILING_PUNCTUATION = re.compile(r"\W+$")  # SNAP tokens keep what followed the tag: "#ted." "#sopa:"
 
 
 class ImportFileError(ValueError):
@@ -116,7 +115,7 @@ def normalize_hashtag(token: str) -> str | None:
     """``"#TED."`` -> ``"ted"``: the tag of a SNAP ``#`` token, lower-case; None for other or unusable tokens."""
     if not token.startswith("#"):
         return None
-    tag = _TRAILING_PUNCTUATION.sub("", token.lstrip("#")).lower()
+    tag = normalise_tag(token)  # SNAP tokens keep what followed the tag: "#ted." "#sopa:"
     return tag if 0 < len(tag) <= MAX_TAG_LENGTH else None
 
 
