@@ -27,9 +27,8 @@ def _ensure_sqlite_directory(url: str) -> None:
 def create_app(config_class: type = Config, settings: Mapping | None = None) -> Flask:
     """Build the app from a config class, then ``settings`` on top (tests, the demo); bind every extension."""
     # Imported here, not at the top: submodules import ``server.*`` themselves, and this keeps that free of cycles.
-    from server import cli, extensions, models  # noqa: F401  (models: register the tables)
-    from server.api import admin, contract, errors
-    from server.api import routes as api
+    from server import api, cli, extensions, models  # noqa: F401  (models: register the tables)
+    from server.api import contract, errors
     from server.web import results
 
     app = contract.create_app(__name__, instance_path=str(INSTANCE_DIR))
@@ -62,11 +61,9 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
         extensions.init_sqlite(app)
 
     errors.register_error_handlers(app)
-    app.register_api(api.bp)
-    app.register_api(api.legacy)
+    api.register(app)
     app.register_blueprint(results.bp)
     cli.register(app)
-    admin.register(app)
     if not app.config["API_KEYS"]:
         logger.warning("API_KEYS is empty: every API request will be refused with 401")
     return app

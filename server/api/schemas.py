@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictBool, 
 from ml.labels import EMOTIONS
 from ml.mood.status import STATUSES
 from server import models
+from server.db import MAX_INTEGER_ID
 from server.jobs.kinds import KIND_NAMES, kind_of
 from server.pipelines.reanalysis import run_progress
 
@@ -50,6 +51,8 @@ Username = Annotated[
 # Timestamps as Python writes them (``2026-12-04T01:40:08.123456+00:00``), as the API always has.
 Timestamp = Annotated[datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str)]
 Probability = Annotated[float, Field(ge=0, le=1)]
+# Integer row ids: what the INTEGER primary keys hold; a larger number is refused, not looked up.
+RowId = Annotated[int, Field(ge=1, le=MAX_INTEGER_ID, json_schema_extra={"example": 1})]
 Count = Annotated[int, Field(ge=0)]
 
 
@@ -117,15 +120,15 @@ class JobPath(Schema):
 
 
 class AnalysisPath(Schema):
-    """An analysis, by id; an id no analysis can have is a 404 like any other."""
+    """An analysis, by id."""
 
-    analysis_id: Annotated[int, Field(json_schema_extra={"example": 1})]
+    analysis_id: RowId
 
 
 class RecommendationPath(Schema):
     """A recommendation, by id."""
 
-    recommendation_id: Annotated[int, Field(json_schema_extra={"example": 1})]
+    recommendation_id: RowId
 
 
 class RunPath(Schema):

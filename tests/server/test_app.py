@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_import_server_does_not_import_torch(tmp_path):
     code = (
-        "import sys, server, server.api.routes, server.pipelines.analysis, server.jobs.lifecycle\n"
+        "import sys, server, server.api.analyses, server.pipelines.analysis, server.jobs.lifecycle\n"
         "import tasks.worker, tasks.analysis\n"
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'torch imported'\n"
     )

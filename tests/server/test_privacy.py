@@ -10,7 +10,7 @@ from flask import current_app
 from flask.testing import FlaskClient
 
 from server import jobs, privacy
-from server.api.routes import client_id
+from server.api.access import client_id
 from server.extensions import db
 from server.graph import cache as graph_cache
 from server.graph import store as graph

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from server import jobs
-from server.api.routes import client_id
+from server.api.access import client_id
 from server.extensions import db
 from server.jobs.kinds import RECOMMENDATIONS
 from server.models import Account, Job, Recommendation

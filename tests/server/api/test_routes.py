@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from server import jobs
-from server.api.routes import client_id
+from server.api.access import client_id
 from server.extensions import db
 from server.models import Account, Analysis, Job
 from tests.server.fixtures_app import AUTH, OTHER_KEY
@@ -153,11 +153,11 @@ def test_json_nested_too_deeply_for_the_parser_gets_400(client):
 
 @pytest.mark.parametrize(
     ("path", "code"),
-    [("/api/v1/analyses/{}", "analysis_not_found"), ("/api/v1/recommendations/{}", "recommendation_not_found")],
+    [("/api/v1/analyses/{}", "invalid_analysis_id"), ("/api/v1/recommendations/{}", "invalid_recommendation_id")],
 )
-@pytest.mark.parametrize("number", [2**31, 2**63, 10**30])
-def test_ids_beyond_the_database_integer_are_not_found(client, path, code, number):
-    assert_error(client.get(path.format(number), headers=AUTH), 404, code)
+@pytest.mark.parametrize("number", [0, 2**31, 2**63, 10**30])
+def test_ids_outside_the_database_integer_are_refused(client, path, code, number):
+    assert_error(client.get(path.format(number), headers=AUTH), 400, code)
 
 
 @pytest.mark.parametrize("job_id", ["ab%00cd", "f" * 31 + "%00", "F" * 32, "g" * 32])

@@ -1,0 +1,41 @@
+"""Following a job, liveness, and the OpenAPI document."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+
+from server.api import schemas
+from server.api.access import AUTH, PUBLIC_OPERATIONS, bp, may_see
+from server.api.contract import document, errors
+from server.api.errors import ApiError
+from server.api.schemas import (
+    Health,
+    JobEnvelope,
+    JobPath,
+)
+from server.db import find
+from server.extensions import db
+from server.models import Job
+
+
+@bp.get("/jobs/<job_id>", responses={200: JobEnvelope, **AUTH, **errors(e404="No such job (or not this client's)")})
+def get_job(path: JobPath):
+    """Follow a job: state, progress (fetched / classified of total), retry or error, and result link."""
+    job = find(Job, path.job_id)
+    if job is None or not may_see(job.username_key):
+        raise ApiError(404, "job_not_found", f"No job {path.job_id!r}.")
+    return JobEnvelope(job=schemas.Job.of(job)).model_dump(mode="json")
+
+
+@bp.get("/health", responses={200: Health})
+def health():
+    """Liveness: the database answers."""
+    db.session.execute(sa.text("SELECT 1"))
+    return Health(status="ok").model_dump(mode="json")
+
+
+@bp.get("/openapi.json", responses={200: {"description": "This document"}})
+def openapi():
+    """This document (OpenAPI 3.1)."""
+    return document(current_app, PUBLIC_OPERATIONS)
