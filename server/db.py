@@ -28,14 +28,13 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def find(model, key: int | str):
-    """The row of ``model`` with primary key ``key``, or None.
+def find(model, key: str):
+    """The row of ``model`` whose :func:`new_id` key is ``key``, or None.
 
-    A key no row can have (an integer past ``MAX_INTEGER_ID``, a string :func:`new_id` cannot make, such as one
-    with a NUL byte) is None without a query: PostgreSQL would answer it with an error, not with no row.
+    A key :func:`new_id` cannot make (such as one with a NUL byte) is None without a query: PostgreSQL would answer
+    it with an error, not with no row.
     """
-    possible = 0 < key <= MAX_INTEGER_ID if isinstance(key, int) else bool(ID_PATTERN.fullmatch(key))
-    return db.session.get(model, key) if possible else None
+    return db.session.get(model, key) if ID_PATTERN.fullmatch(key) else None
 
 
 def utcnow() -> datetime:

@@ -17,9 +17,8 @@ from server.api.schemas import (
     UsernameBody,
     UsernamePath,
 )
-from server.db import find
 from server.extensions import db
-from server.models import Analysis
+from server.models import Analysis, latest_result
 
 
 @bp.post("/analyses", responses=START)
@@ -40,7 +39,7 @@ def start_analysis_legacy(path: LegacyUsernamePath):
 )
 def get_analysis(path: AnalysisPath):
     """One analysis."""
-    analysis = find(Analysis, path.analysis_id)
+    analysis = db.session.get(Analysis, path.analysis_id)
     if analysis is None or not may_see(analysis.account.username_key or ""):
         raise ApiError(404, "analysis_not_found", f"No analysis {path.analysis_id}.")
     return AnalysisEnvelope(analysis=schemas.Analysis.of(analysis)).model_dump(mode="json")
@@ -52,10 +51,7 @@ def get_analysis(path: AnalysisPath):
 )
 def get_latest_analysis(path: UsernamePath):
     """The latest analysis of an account."""
-    account = account_of(path.username)
-    analysis = db.session.scalar(
-        sa.select(Analysis).where(Analysis.account_id == account.id).order_by(Analysis.id.desc()).limit(1)
-    )
+    analysis = latest_result(Analysis, account_of(path.username).id)
     if analysis is None:
         raise nothing_yet(path.username, visible=True)
     return AnalysisEnvelope(analysis=schemas.Analysis.of(analysis)).model_dump(mode="json")

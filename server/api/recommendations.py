@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from server.api import schemas
 from server.api.access import ACCOUNT_ERRORS, AUTH, START, account_of, bp, legacy, may_see, nothing_yet, start_job
 from server.api.contract import API_KEY, errors
@@ -15,9 +13,8 @@ from server.api.schemas import (
     UsernameBody,
     UsernamePath,
 )
-from server.db import find
 from server.extensions import db
-from server.models import Recommendation
+from server.models import Recommendation, latest_result
 
 
 @bp.post("/recommendations", responses=START)
@@ -42,7 +39,7 @@ def recommend_friends_legacy(path: LegacyUsernamePath):
 )
 def get_recommendation(path: RecommendationPath):
     """One recommendation."""
-    recommendation = find(Recommendation, path.recommendation_id)
+    recommendation = db.session.get(Recommendation, path.recommendation_id)
     if recommendation is None or not may_see(recommendation.account.username_key or ""):
         raise ApiError(404, "recommendation_not_found", f"No recommendation {path.recommendation_id}.")
     return RecommendationEnvelope(recommendation=schemas.Recommendation.of(recommendation)).model_dump(mode="json")
@@ -54,13 +51,7 @@ def get_recommendation(path: RecommendationPath):
 )
 def get_latest_recommendation(path: UsernamePath):
     """The latest recommendation for an account."""
-    account = account_of(path.username, "recommendations")
-    recommendation = db.session.scalar(
-        sa.select(Recommendation)
-        .where(Recommendation.account_id == account.id)
-        .order_by(Recommendation.id.desc())
-        .limit(1)
-    )
+    recommendation = latest_result(Recommendation, account_of(path.username, "recommendations").id)
     if recommendation is None:
         raise nothing_yet(path.username, True, "recommendations")
     return RecommendationEnvelope(recommendation=schemas.Recommendation.of(recommendation)).model_dump(mode="json")

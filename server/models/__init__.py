@@ -9,7 +9,7 @@ from server.models.bot import BotState, HandledMention
 from server.models.graph import Follow, FollowWalk, GraphAccount, GraphChange, GraphHashtag, GraphState
 from server.models.jobs import ACTIVE_STATES, FINAL_STATES, AdminRun, Job
 from server.models.privacy import AccessGrant, Consent
-from server.models.results import Analysis, Recommendation
+from server.models.results import Analysis, Recommendation, latest_result
 
 __all__ = [
     "ACTIVE_STATES",
@@ -36,6 +36,7 @@ __all__ = [
     "USERNAME_LENGTH",
     "UTCDateTime",
     "insert_ignore",
+    "latest_result",
     "upsert",
     "utcnow",
 ]

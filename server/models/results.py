@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import UTCDateTime, utcnow
-from server.extensions import Model
+from server.extensions import Model, db
 
 if TYPE_CHECKING:
     from server.models.accounts import Account
@@ -72,3 +72,12 @@ class Recommendation(Model):
     hashtags: Mapped[list] = mapped_column(sa.JSON)
 
     account: Mapped[Account] = relationship()
+
+
+ResultT = TypeVar("ResultT", Analysis, Recommendation)
+
+
+def latest_result(model: type[ResultT], account_id: int) -> ResultT | None:
+    """The account's newest analysis or recommendation (``model``), if any."""
+    newest = sa.select(model).where(model.account_id == account_id).order_by(model.id.desc()).limit(1)
+    return db.session.scalar(newest)

@@ -49,6 +49,7 @@ from server.models import (
     TweetEmotion,
     TweetHashtag,
     insert_ignore,
+    latest_result,
 )
 from server.pipelines.analysis import analyse_tweets, fetch_job_account
 from server.twitter import FOLLOW_DIRECTIONS, TwitterRejected, iter_follows
@@ -65,7 +66,7 @@ def execute(run: JobRun, resources: Resources) -> Recommendation:
     client = resources.twitter
     user, account = fetch_job_account(run, client)
     refused = not fetch_follows(run, account, client)
-    analysis = latest_analysis(account.id)
+    analysis = latest_result(Analysis, account.id)
     if analysis is None:
         analysis = analyse_tweets(run, account, client, user, resources.load_classifier)
         with run.phase("persist"):
@@ -86,13 +87,6 @@ def execute(run: JobRun, resources: Resources) -> Recommendation:
         db.session.add(result)
         db.session.flush()
     return result
-
-
-def latest_analysis(account_id: int) -> Analysis | None:
-    """The account's newest analysis, if any."""
-    return db.session.scalar(
-        sa.select(Analysis).where(Analysis.account_id == account_id).order_by(Analysis.id.desc()).limit(1)
-    )
 
 
 # -- follow lists ------------------------------------------------------------------------------------------

@@ -11,15 +11,9 @@ from server.api import schemas
 from server.api.errors import ApiError
 from server.extensions import db
 from server.links import SUPPORT_STATUSES, crisis_resources, read_token
-from server.models import Account, Analysis, Job, Recommendation
+from server.models import Account, Analysis, Job, Recommendation, latest_result
 
 bp = Blueprint("links", __name__)
-
-
-def _latest(model, account: Account | None):
-    if account is None:
-        return None
-    return db.session.scalar(sa.select(model).where(model.account_id == account.id).order_by(model.id.desc()).limit(1))
 
 
 @bp.get("/r/<token>")
@@ -38,13 +32,13 @@ def show_result(token: str):
             "progress": {"fetched": job.fetched, "classified": job.classified, "total": job.total},
             "error": job.error_message if job.state == "failed" else None,
         }
-    analysis = _latest(Analysis, account)
+    analysis = latest_result(Analysis, account.id) if account else None
     if analysis is not None:
         body["analysis"] = schemas.Analysis.of(analysis).model_dump(mode="json")
         if analysis.status in SUPPORT_STATUSES:
             body["support"] = crisis_resources(analysis.language)
     if job is not None and job.kind == "recommendations":
-        recommendation = _latest(Recommendation, account)
+        recommendation = latest_result(Recommendation, account.id) if account else None
         body["recommendations"] = None
         if recommendation is not None:
             body["recommendations"] = schemas.Recommendation.of(recommendation).model_dump(mode="json")

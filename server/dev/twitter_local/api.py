@@ -44,17 +44,21 @@ def _renderer(query: QueryParams) -> Renderer:
 
 
 # -- users ---------------------------------------------------------------------------------------------------
+def _one_user(render: Renderer, user: dict | None, value: str, parameter: str) -> dict:
+    """One user, or the error the API gives for ``value`` of ``parameter`` (unknown, suspended...)."""
+    problem = render.user_problem(user, value, parameter)
+    if problem or user is None:
+        return {"errors": [problem]}
+    return render.users_response([user], single=True)
+
+
 @bp.get("/users/by/username/<username>", endpoint="get_user_by_username")
 def get_user_by_username(username: str):
     """One user by username."""
     query = QueryParams(request.args, LOOKUP_PARAMS, USER_EXPANSIONS)
     query.username("username", username)
     render = _renderer(query)
-    user = _state().world.user_by_username(username)
-    problem = render.user_problem(user, username, "username")
-    if problem or user is None:
-        return {"errors": [problem]}
-    return render.users_response([user], single=True)
+    return _one_user(render, _state().world.user_by_username(username), username, "username")
 
 
 @bp.get("/users/by", endpoint="get_users_by_usernames")
@@ -106,11 +110,7 @@ def get_user(user_id: str):
     query = QueryParams(request.args, LOOKUP_PARAMS, USER_EXPANSIONS)
     query.snowflake("id", user_id)
     render = _renderer(query)
-    user = _state().world.user(user_id)
-    problem = render.user_problem(user, user_id, "id")
-    if problem or user is None:
-        return {"errors": [problem]}
-    return render.users_response([user], single=True)
+    return _one_user(render, _state().world.user(user_id), user_id, "id")
 
 
 # -- timelines -----------------------------------------------------------------------------------------------
