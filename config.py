@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dotenv import load_dotenv
+
 from tasks import names
 
 if TYPE_CHECKING:
@@ -18,6 +20,10 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent
 INSTANCE_DIR = ROOT / "instance"
+# Every process (web, worker, beat, the CLI) reads ./.env, if there is one; the real environment wins over it.
+# ENV_FILE names another file (tests point it at an empty one, so a developer's .env cannot change them).
+load_dotenv(os.environ.get("ENV_FILE") or ROOT / ".env", override=False)
+MIN_SECRET_LENGTH = 24  # API keys, ADMIN_TOKEN and SECRET_KEY: long enough that guessing is hopeless
 
 
 def as_int(value: str | None, default: int) -> int:
@@ -57,15 +63,21 @@ def database_url(value: str | None) -> str:
     return value
 
 
-def beat_schedule(bot_poll_seconds: float, reanalyse_interval: float, reanalyse_days: float) -> dict:
-    """Celery beat's periodic tasks: poll the bot's mentions, re-analyse stale accounts, drop old tweet text."""
+def beat_schedule(
+    bot_poll_seconds: float, reanalyse_interval: float, reanalyse_days: float, job_sweep_seconds: float = 60.0
+) -> dict:
+    """Celery beat's periodic tasks: sweep lost jobs, poll the bot's mentions, re-analyse, drop old tweet text."""
     schedule = {
+        "sweep-jobs": {"task": names.SWEEP_JOBS, "schedule": job_sweep_seconds},
         "poll-mentions": {"task": names.POLL_MENTIONS, "schedule": bot_poll_seconds},
         "drop-old-tweet-text": {"task": names.DROP_OLD_TWEET_TEXT, "schedule": 86400.0},
     }
     if reanalyse_days > 0:  # 0 turns the periodic re-analysis off
         schedule["reanalyse-stale"] = {"task": names.REANALYSE_STALE, "schedule": reanalyse_interval}
     return schedule
+
+
+DEFAULT_PRIORITY = 3  # on Redis (0 is consumed first): see celery_settings
 
 
 def celery_settings(broker_url: str, queue: str, schedule: dict | None = None) -> dict:
@@ -87,8 +99,11 @@ def celery_settings(broker_url: str, queue: str, schedule: dict | None = None) -
     if broker_url.startswith(("redis://", "rediss://")):
         # Redis re-delivers a message not acknowledged within the visibility timeout (default 1 hour), which
         # includes one waiting for its countdown: admin re-analysis chunks wait hours. A killed worker's job does
-        # not need that re-delivery, the lease-based recovery re-sends it.
+        # not need that re-delivery, the lease-based sweep re-sends it.
         settings["broker_transport_options"] = {"visibility_timeout": 86400}
+        # Redis consumes priority 0 first: new work goes one step down, so a job resumed after its pool process
+        # died (sent at priority 0, tasks.jobs.RESUME_PRIORITY) runs before the queue's new work.
+        settings["task_default_priority"] = DEFAULT_PRIORITY
     return settings
 
 
@@ -106,10 +121,15 @@ class Config:
     BOT_POLL_SECONDS = as_float(os.environ.get("BOT_POLL_SECONDS"), 60.0)
     ADMIN_REANALYSE_DAYS = as_float(os.environ.get("ADMIN_REANALYSE_DAYS"), 7.0)
     ADMIN_REANALYSE_INTERVAL = as_float(os.environ.get("ADMIN_REANALYSE_INTERVAL"), 86400.0)
+    # Seconds between two sweeps for jobs whose message was lost (a queue restarted empty, a killed worker).
+    JOB_SWEEP_SECONDS = as_float(os.environ.get("JOB_SWEEP_SECONDS"), 60.0)
     CELERY = celery_settings(
-        BROKER_URL, CELERY_QUEUE, beat_schedule(BOT_POLL_SECONDS, ADMIN_REANALYSE_INTERVAL, ADMIN_REANALYSE_DAYS)
+        BROKER_URL,
+        CELERY_QUEUE,
+        beat_schedule(BOT_POLL_SECONDS, ADMIN_REANALYSE_INTERVAL, ADMIN_REANALYSE_DAYS, JOB_SWEEP_SECONDS),
     )
-    # A worker renews a job's lease at every step; a job whose lease ran out was orphaned by a dead worker.
+    # A worker renews a job's lease at every step; a job whose lease ran out was orphaned by a dead worker (or,
+    # still pending, lost its message): the sweep re-sends it. A pending job's lease is its grace period.
     JOB_LEASE_SECONDS = as_int(os.environ.get("JOB_LEASE_SECONDS"), 120)
     # Retries after Twitter 5xx answers and timeouts: base * 2**n seconds, at most TWITTER_BACKOFF_MAX.
     TWITTER_MAX_RETRIES = as_int(os.environ.get("TWITTER_MAX_RETRIES"), 5)
@@ -130,14 +150,29 @@ class Config:
     TWITTER_ACCESS_TOKEN_SECRET = os.environ.get("TWITTER_ACCESS_TOKEN_SECRET") or None
     # Seconds the bot holds a mention between taking it and storing its reply; then another poll may take over.
     BOT_LEASE_SECONDS = as_int(os.environ.get("BOT_LEASE_SECONDS"), 120)
-    BOT_CLIENT_ID = os.environ.get("BOT_CLIENT_ID") or "bot"  # the client id the bot's jobs are requested under
-    # Private result links (/r/<token>): signed with SECRET_KEY, valid RESULT_LINK_MAX_AGE seconds.
+    # Signs the session cookie and the private result links (/r/<token>), and encrypts stored user tokens.
+    # Required outside the demo (which makes one per run).
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     RESULT_LINK_MAX_AGE = as_int(os.environ.get("RESULT_LINK_MAX_AGE"), 7 * 24 * 3600)
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
 
+    # "Sign in with X" (OAuth 2.0 with PKCE): off until TWITTER_CLIENT_ID is set. The secret is for
+    # confidential clients (a web app); the callback is PUBLIC_BASE_URL/auth/callback unless OAUTH_REDIRECT_URI.
+    TWITTER_CLIENT_ID = os.environ.get("TWITTER_CLIENT_ID") or None
+    TWITTER_CLIENT_SECRET = os.environ.get("TWITTER_CLIENT_SECRET") or None
+    OAUTH_REDIRECT_URI = os.environ.get("OAUTH_REDIRECT_URI") or None
+    # The signed-in session: a cookie (HttpOnly, SameSite=Lax, Secure outside the demo) naming a server-side row.
+    SESSION_DAYS = as_float(os.environ.get("SESSION_DAYS"), 14.0)
+    SESSION_COOKIE_NAME = "mood_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = as_bool(os.environ.get("SESSION_COOKIE_SECURE"), True)
+
     # HTTP API.
     API_KEYS = as_list(os.environ.get("API_KEYS"))
+    # A trust decision: keys (of API_KEYS) whose clients may declare that a person signed in as an account on
+    # their side (PUT .../consent {"signed_in": true}), which consents for it and authorises them. Default: none.
+    TRUSTED_CLIENT_KEYS = as_list(os.environ.get("TRUSTED_CLIENT_KEYS"))
     # Admin routes (/api/v1/admin, Authorization: Bearer <token>); unset: they answer 503 admin_disabled.
     ADMIN_TOKEN = os.environ.get("ADMIN_TOKEN") or None
     # A re-analysis run enqueues ADMIN_CHUNK_SIZE accounts every ADMIN_CHUNK_SECONDS (one rate-limit window).
@@ -145,6 +180,13 @@ class Config:
     ADMIN_CHUNK_SECONDS = as_float(os.environ.get("ADMIN_CHUNK_SECONDS"), 900.0)
     CORS_ORIGINS = as_list(os.environ.get("CORS_ORIGINS"))
     MAX_CONTENT_LENGTH = as_int(os.environ.get("MAX_CONTENT_LENGTH"), 16 * 1024)
+    # Abuse limits (Flask-Limiter; Redis when REDIS_URL, else this process's memory): failed authentications per
+    # client address, and job starts per client.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    AUTH_FAILURE_LIMIT = os.environ.get("AUTH_FAILURE_LIMIT") or "20 per minute"
+    JOB_START_LIMIT = os.environ.get("JOB_START_LIMIT") or "60 per minute"
+    # The local demo (server.dev.demo) sets this: short demo keys and a generated SECRET_KEY are then accepted.
+    DEMO = False
 
     # Privacy: analyse only accounts that opted in; blank stored tweet text after this many days (0: keep).
     REQUIRE_CONSENT = as_bool(os.environ.get("REQUIRE_CONSENT"), True)
@@ -202,3 +244,5 @@ class TestConfig(Config):
     CORS_ORIGINS = ["http://frontend.test"]
     SECRET_KEY = "test-secret-key"
     PUBLIC_BASE_URL = "https://mood.test"
+    TRUSTED_CLIENT_KEYS: list[str] = []
+    RATELIMIT_STORAGE_URI = "memory://"

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
 
-from config import INSTANCE_DIR, Config
+from config import INSTANCE_DIR, MIN_SECRET_LENGTH, Config
 
 logger = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -29,13 +30,15 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
     # Imported here, not at the top: submodules import ``server.*`` themselves, and this keeps that free of cycles.
     from server import api, cli, extensions, models  # noqa: F401  (models: register the tables)
     from server.api import contract, errors
-    from server.web import results
+    from server.web import auth, home, results
 
     app = contract.create_app(__name__, instance_path=str(INSTANCE_DIR))
     app.json = extensions.JSONProvider(app)
     app.config.from_object(config_class)
     if settings:
         app.config.update(settings)
+    check_settings(app.config)
+    app.permanent_session_lifetime = timedelta(days=app.config["SESSION_DAYS"])
     for url in (app.config["SQLALCHEMY_DATABASE_URI"], app.config["CELERY"]["broker_url"]):
         _ensure_sqlite_directory(url)
 
@@ -54,6 +57,8 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
             expose_headers=["Location"],
             max_age=600,
         )
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    extensions.limiter.init_app(app)
     extensions.celery_init_app(app)
     extensions.twitter_init_app(app)
     extensions.bot_init_app(app)
@@ -63,7 +68,38 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
     errors.register_error_handlers(app)
     api.register(app)
     app.register_blueprint(results.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
     cli.register(app)
     if not app.config["API_KEYS"]:
-        logger.warning("API_KEYS is empty: every API request will be refused with 401")
+        logger.warning("API_KEYS is empty: API clients are refused with 401 (signed-in browsers still work)")
     return app
+
+
+class SettingsError(RuntimeError):
+    """A setting makes the server unsafe to start (a short key, no SECRET_KEY)."""
+
+
+def check_settings(config: Mapping) -> None:
+    """Refuse to start outside the demo and the tests with guessable secrets, or without ``SECRET_KEY``.
+
+    ``SECRET_KEY`` signs session cookies and result links and encrypts user tokens; API keys and ``ADMIN_TOKEN``
+    are compared as given, so their length is all that stands between them and guessing.
+    """
+    if config.get("DEMO") or config.get("TESTING"):
+        return
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if len(secret) < MIN_SECRET_LENGTH:
+        problems.append(f"SECRET_KEY must be set, at least {MIN_SECRET_LENGTH} characters (it is {len(secret)})")
+    short = [index for index, key in enumerate(config.get("API_KEYS") or [], 1) if len(key) < MIN_SECRET_LENGTH]
+    if short:
+        problems.append(f"API_KEYS must each be at least {MIN_SECRET_LENGTH} characters (key number {short} is not)")
+    admin = config.get("ADMIN_TOKEN")
+    if admin and len(admin) < MIN_SECRET_LENGTH:
+        problems.append(f"ADMIN_TOKEN must be at least {MIN_SECRET_LENGTH} characters")
+    unknown = set(config.get("TRUSTED_CLIENT_KEYS") or []) - set(config.get("API_KEYS") or [])
+    if unknown:
+        problems.append("TRUSTED_CLIENT_KEYS must be keys listed in API_KEYS")
+    if problems:
+        raise SettingsError("Refusing to start: " + "; ".join(problems) + ". See .env.example.")

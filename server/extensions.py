@@ -8,6 +8,8 @@ from celery import Celery, Task
 from flask import Flask, has_app_context
 from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
@@ -29,6 +31,8 @@ else:
     Model = db.Model
 migrate = Migrate()
 cors = CORS()
+# No default limits: the API counts what it chooses (failed authentications, job starts; server.api.access).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="moving-window")
 
 
 class JSONProvider(DefaultJSONProvider):

@@ -31,6 +31,8 @@ def make_token(job_id: str, username: str) -> str:
 
 def read_token(token: str) -> dict:
     """The token's ``{"job", "user"}``; ApiError 403 when expired, 404 when tampered with or malformed."""
+    if not current_app.config.get("SECRET_KEY"):  # no key, no link was ever made: nothing to verify against
+        raise ApiError(404, "invalid_link", "This link is not valid.")
     try:
         return _serializer().loads(token, max_age=current_app.config["RESULT_LINK_MAX_AGE"])
     except SignatureExpired as error:

@@ -32,15 +32,17 @@ from server.models import (
     Tweet,
     TweetEmotion,
     TweetHashtag,
+    UserSession,
+    UserToken,
     utcnow,
 )
 
 logger = logging.getLogger(__name__)
 
-CONSENT_SOURCES = ("mention", "sign_in", "demo")
+CONSENT_SOURCES = ("oauth", "mention", "sign_in", "demo")
 CONSENT_HOWTO = (
-    "@{username} has not agreed to be analysed. It can agree by mentioning the bot with a command, or a client can "
-    'declare that the person signed in as @{username}: PUT /api/v1/accounts/{username}/consent {{"signed_in": true}}.'
+    "@{username} has not agreed to be analysed. Its owner agrees by signing in with X (/auth/login) or by "
+    "mentioning the bot with a command."
 )
 RECOMMENDATION_LISTS = ("friends", "big_accounts")  # the lists whose items name other accounts by id
 
@@ -173,12 +175,15 @@ def forget_account(username: str, twitter_id: str | None = None) -> dict[str, in
     db.session.execute(sa.update(HandledMention).where(HandledMention.job_id.in_(job_ids)).values(job_id=None))
     counts["follow_walks"] = _delete(FollowWalk, FollowWalk.job_id.in_(job_ids))
     counts["jobs"] = _delete(Job, Job.id.in_(job_ids))
-    counts["access_grants"] = _delete(AccessGrant, AccessGrant.username_key == key)
+    grant_filter = [AccessGrant.username_key == key] + ([AccessGrant.twitter_id == twitter_id] if twitter_id else [])
+    counts["access_grants"] = _delete(AccessGrant, sa.or_(*grant_filter))
     consent_filter = [Consent.username_key == key] + ([Consent.twitter_id == twitter_id] if twitter_id else [])
     counts["consents"] = _delete(Consent, sa.or_(*consent_filter))
     if twitter_id is not None:
         node = int(twitter_id)
         counts["handled_mentions"] = _delete(HandledMention, HandledMention.author_id == twitter_id)
+        counts["user_sessions"] = _delete(UserSession, UserSession.twitter_id == twitter_id)
+        counts["user_tokens"] = _delete(UserToken, UserToken.twitter_id == twitter_id)
         counts["follows"] = _delete(Follow, sa.or_(Follow.follower_id == node, Follow.followee_id == node))
         if counts["follows"]:
             # No edge list in the change log: it would keep the id; the bare bump makes workers reload instead.

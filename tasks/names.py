@@ -6,4 +6,5 @@ A leaf module: ``config.py`` builds the beat schedule from it without importing 
 POLL_MENTIONS = "mood.poll_mentions"
 DROP_OLD_TWEET_TEXT = "mood.drop_old_tweet_text"
 REANALYSE_STALE = "mood.reanalyse_stale"
-RECOVER_JOBS = "mood.recover_jobs"
+SWEEP_JOBS = "mood.sweep_jobs"
+RESUME_JOB = "mood.resume_job"

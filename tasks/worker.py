@@ -5,7 +5,7 @@ from celery.signals import worker_process_init, worker_ready
 
 from server import create_app
 from server.extensions import db
-from tasks.names import RECOVER_JOBS
+from tasks.names import SWEEP_JOBS
 
 flask_app = create_app()
 celery_app = flask_app.extensions["celery"]
@@ -13,9 +13,9 @@ celery_app = flask_app.extensions["celery"]
 
 @worker_ready.connect
 def _recover_on_start(sender, **kwargs) -> None:
-    # A worker that starts may be replacing one that was killed: look for the jobs it left behind.
-    # Only a message is sent here; the database is touched in a pool process, never in the parent.
-    sender.app.send_task(RECOVER_JOBS, countdown=1)
+    # A worker that starts may be replacing one that was killed: look for the jobs it left behind (beat sweeps
+    # every JOB_SWEEP_SECONDS too). Only a message is sent here; the database is touched in a pool process.
+    sender.app.send_task(SWEEP_JOBS, countdown=1)
 
 
 @worker_process_init.connect

@@ -5,6 +5,10 @@ import os
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# A developer's .env must not change the tests (config.py reads ENV_FILE instead of ./.env; child processes too).
+os.environ["ENV_FILE"] = os.devnull
+# Processes the tests start (workers, beat, the web process) run outside the demo, where SECRET_KEY is required.
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-of-32-chars!")
 
 
 @pytest.fixture(scope="session")

@@ -1,28 +1,33 @@
-"""Who may call the API and see what: API keys, the blueprints, and the checks every resource shares.
+"""Who is calling the API and what they may reach: credentials, abuse limits, and the checks every resource shares.
 
-Every route but ``/health`` and ``/openapi.json`` needs an API key (``X-API-Key`` or ``Authorization: Bearer``).
-A client reads only jobs, moods and recommendations of accounts it asked about itself: moods are sensitive.
+Every route but ``/health`` and ``/openapi.json`` needs a credential: an API key (``X-API-Key`` or
+``Authorization: Bearer``), the admin token (``Authorization: Bearer``), or a signed-in browser's session cookie.
+What each may reach is one rule, :func:`server.auth.principals.may_reach`; whatever it may not reach answers the
+404 of something that does not exist.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
+import math
+import time
 
 import sqlalchemy as sa
 from flask import current_app, g, request, url_for
 from flask_openapi3.types import ResponseDict
+from limits import RateLimitItem, parse
 
 from server import jobs, privacy
 from server.api import schemas
 from server.api.contract import API_PREFIX, blueprint, errors
 from server.api.errors import ApiError
-from server.api.schemas import (
-    JobEnvelope,
-)
-from server.extensions import db
+from server.api.schemas import JobEnvelope
+from server.auth import sessions
+from server.auth.principals import Principal, may_reach
+from server.extensions import db, limiter
 from server.jobs.kinds import kind_of
 from server.models import Account
+from server.web.auth import client_id
 
 bp = blueprint("api", url_prefix=API_PREFIX)
 
@@ -30,19 +35,22 @@ bp = blueprint("api", url_prefix=API_PREFIX)
 legacy = blueprint("legacy")
 
 
-PUBLIC_OPERATIONS = frozenset({"health", "openapi"})  # no API key: liveness and this document
+PUBLIC_OPERATIONS = frozenset({"health", "openapi"})  # no credential: liveness and this document
 
 
 PUBLIC_ENDPOINTS = frozenset(f"api.{name}" for name in PUBLIC_OPERATIONS)
 
 
-NOT_MANAGED = "Account not requested by this client, nor its sign-in declared by it"
+NOT_REACHABLE = "No such account here (or not reachable)"
 
 
-AUTH: ResponseDict = errors(e401="Missing or invalid API key")
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-ACCOUNT_ERRORS: ResponseDict = errors(e400="Invalid username", e401="Missing or invalid API key")
+AUTH: ResponseDict = errors(e401="Missing or invalid API key", e429="Too many failed authentications")
+
+
+ACCOUNT_ERRORS: ResponseDict = {**AUTH, **errors(e400="Invalid username")}
 
 
 START: ResponseDict = {
@@ -51,16 +59,13 @@ START: ResponseDict = {
         e400="Invalid username or malformed body",
         e401="Missing or invalid API key",
         e403="consent_required: the account has not agreed to be analysed (see PUT /accounts/{username}/consent)",
+        e404=NOT_REACHABLE,
         e413="Body too large",
         e415="Body is not JSON",
+        e429="Too many job starts, or failed authentications",
         e503="Job queue unavailable",
     ),
 }
-
-
-def client_id(key: str) -> str:
-    """A stable, non-secret id for an API key (jobs and grants store this, never the key)."""
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _supplied_key() -> str | None:
@@ -71,32 +76,74 @@ def _supplied_key() -> str | None:
     return credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else None
 
 
+def enforce(limit: RateLimitItem, scope: str, key: str, hit: bool = True) -> None:
+    """429 ``rate_limited`` with ``Retry-After`` once ``key`` used up ``limit`` in ``scope``; else count (``hit``)."""
+    strategy = limiter.limiter
+    allowed = strategy.hit(limit, scope, key) if hit else strategy.test(limit, scope, key)
+    if not allowed:
+        reset_at, _ = strategy.get_window_stats(limit, scope, key)
+        retry_after = max(1, math.ceil(reset_at - time.time()))
+        message = f"Too many requests; try again in {retry_after} s."
+        raise ApiError(429, "rate_limited", message, {"Retry-After": str(retry_after)})
+
+
+def _principal_of_key(supplied: str) -> Principal | None:
+    config = current_app.config
+    admin_token = config.get("ADMIN_TOKEN")
+    if admin_token and hmac.compare_digest(supplied.encode(), admin_token.encode()):
+        return Principal("admin")
+    for key in config["API_KEYS"]:
+        if hmac.compare_digest(supplied.encode(), key.encode()):
+            trusted = any(hmac.compare_digest(key.encode(), t.encode()) for t in config["TRUSTED_CLIENT_KEYS"])
+            return Principal("client", client_id=client_id(key), trusted=trusted)
+    return None
+
+
 @bp.before_request
 @legacy.before_request
 def authenticate():
-    """401 unless the request carries one of ``API_KEYS``; sets ``g.client_id``."""
+    """401 without a valid credential, 429 after too many failures from one address; sets ``g.principal``."""
     if request.method == "OPTIONS" or request.endpoint in PUBLIC_ENDPOINTS:
-        return  # CORS preflights and the public documents carry no key
+        return  # CORS preflights and the public documents carry no credential
+    failures = parse(current_app.config["AUTH_FAILURE_LIMIT"])
+    address = request.remote_addr or "unknown"
+    enforce(failures, "auth-failures", address, hit=False)
     supplied = _supplied_key()
-    if supplied:
-        for key in current_app.config["API_KEYS"]:
-            if hmac.compare_digest(supplied.encode(), key.encode()):
-                g.client_id = client_id(key)
-                return
-    message = "A valid API key is required (header 'X-API-Key: <key>')." if not supplied else "The API key is invalid."
-    raise ApiError(401, "unauthorized", message, {"WWW-Authenticate": 'Bearer realm="mood-analytics"'})
+    principal = _principal_of_key(supplied) if supplied else None
+    if principal is None and not supplied:
+        row = sessions.current()
+        if row is not None:
+            principal = Principal("session", twitter_id=row.twitter_id, username=row.username)
+            _same_origin_only()
+    if principal is None:
+        enforce(failures, "auth-failures", address)  # counts this failure (and answers 429 past the limit)
+        if supplied:
+            message = "The API key is invalid."
+        else:
+            message = "A valid API key (header 'X-API-Key: <key>') or a signed-in session is required."
+        raise ApiError(401, "unauthorized", message, {"WWW-Authenticate": 'Bearer realm="mood-analytics"'})
+    g.principal = principal
+
+
+def _same_origin_only() -> None:
+    """A cookie-authenticated change must come from this site's own pages (SameSite=Lax is the first guard)."""
+    origin = request.headers.get("Origin")
+    if request.method in UNSAFE_METHODS and origin and origin != request.host_url.rstrip("/"):
+        raise ApiError(403, "cross_site_request", "Changes with a session cookie must come from this site.")
 
 
 def start_job(username: str, kind: str = "analysis"):
     """Start (or join) the job of this kind for ``username``: 202 with the job and its ``Location``."""
+    reachable(username)
+    enforce(parse(current_app.config["JOB_START_LIMIT"]), "job-starts", g.principal.rate_key)
     require_consent(username)
-    job, created = jobs.request_job(username, g.client_id, kind)
-    if created:
-        try:
+    job, created = jobs.request_job(username, kind)
+    try:
+        if created:
             jobs.enqueue(job)
-        except jobs.QueueUnavailable as error:
-            message = "The job queue is unavailable; please try again later."
-            raise ApiError(503, "queue_unavailable", message) from error
+    except jobs.QueueUnavailable as error:
+        message = "The job queue is unavailable; please try again later."
+        raise ApiError(503, "queue_unavailable", message) from error
     location = url_for("api.get_job", job_id=job.id)
     return JobEnvelope(job=schemas.Job.of(job)).model_dump(mode="json"), 202, {"Location": location}
 
@@ -109,30 +156,31 @@ def require_consent(username: str) -> None:
         raise ApiError(403, error.code, str(error)) from None
 
 
-def may_see(username_key: str) -> bool:
-    """Whether this client asked for the account (``g.client_id`` holds a grant for it)."""
-    return jobs.has_access(g.client_id, username_key)
+def may_see(username_key: str, twitter_id: str | None = None) -> bool:
+    """Whether this caller may reach the account (the one rule: ``server.auth.principals``)."""
+    return may_reach(g.principal, username_key, twitter_id)
 
 
-def nothing_yet(username: str, visible: bool, kind: str = "analysis") -> ApiError:
-    """The 404 of an account with no result of this kind yet: it points at the active job when there is one."""
+def reachable(username: str) -> str:
+    """The account's lower-cased username when this caller may reach it; 404 ``account_not_found`` otherwise."""
+    key = username.lower()
+    if not may_see(key):
+        raise ApiError(404, "account_not_found", f"No account @{username} here (or not one you may see).")
+    return key
+
+
+def nothing_yet(username: str, kind: str = "analysis") -> ApiError:
+    """The 404 of a reachable account with no result of this kind yet: it points at the active job when there is one."""
     missing = kind_of(kind)
-    job = jobs.active_job(username.lower(), kind) if visible else None
+    job = jobs.active_job(username.lower(), kind)
     hint = f"its job is {job.state}: GET {url_for('api.get_job', job_id=job.id)}" if job else missing.start_route
     return ApiError(404, missing.missing_code, f"No {missing.noun} of @{username} yet; {hint}.")
 
 
-def visible_account(username: str) -> tuple[Account | None, bool]:
-    """The account of ``username`` when this client may see it, and whether it may."""
-    key = username.lower()
-    visible = may_see(key)
-    account = db.session.scalar(sa.select(Account).where(Account.username_key == key)) if visible else None
-    return account, visible
-
-
 def account_of(username: str, kind: str = "analysis") -> Account:
-    """The account when this client may see it; the kind's 404 otherwise."""
-    account, visible = visible_account(username)
+    """The stored account when this caller may reach it; 404 (``account_not_found`` or the kind's) otherwise."""
+    key = reachable(username)
+    account = db.session.scalar(sa.select(Account).where(Account.username_key == key))
     if account is None:
-        raise nothing_yet(username, visible, kind)
+        raise nothing_yet(username, kind)
     return account

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import g
+import sqlalchemy as sa
+from flask import g, url_for
 from flask_openapi3.types import ResponseDict
 
-from server import jobs, privacy
+from server import privacy
 from server.api import schemas
-from server.api.access import ACCOUNT_ERRORS, NOT_MANAGED, bp, may_see, require_consent, visible_account
+from server.api.access import ACCOUNT_ERRORS, NOT_REACHABLE, bp, reachable, require_consent
 from server.api.contract import errors
 from server.api.errors import ApiError
 from server.api.schemas import (
@@ -18,12 +19,14 @@ from server.api.schemas import (
     MatchingEnvelope,
     UsernamePath,
 )
+from server.auth.principals import authorise
 from server.extensions import db
-from server.models import Account, Consent, utcnow
+from server.models import Account, utcnow
 
 
 def _matching_account(username: str) -> Account:
-    account, _ = visible_account(username)
+    key = reachable(username)
+    account = db.session.scalar(sa.select(Account).where(Account.username_key == key))
     if account is None:
         raise ApiError(
             404, "account_not_found", f"No account @{username} yet; analyse it first: POST /api/v1/analyses."
@@ -31,7 +34,7 @@ def _matching_account(username: str) -> Account:
     return account
 
 
-MATCHING_ERRORS: ResponseDict = {**ACCOUNT_ERRORS, **errors(e404="Account not stored yet (or not this client's)")}
+MATCHING_ERRORS: ResponseDict = {**ACCOUNT_ERRORS, **errors(e404="Account not stored yet (or not reachable)")}
 
 
 @bp.get("/accounts/<username>/matching", responses={200: MatchingEnvelope, **MATCHING_ERRORS})
@@ -62,36 +65,48 @@ def set_matching(path: UsernamePath, body: MatchingBody):
     return MatchingEnvelope(matching=schemas.Matching.of(account)).model_dump(mode="json")
 
 
-def _consent_account(username: str) -> str:
-    """The lower-cased username when this client may manage the account's consent and data; 404 otherwise."""
-    key = username.lower()
-    consent = db.session.get(Consent, key)
-    declared = consent is not None and consent.source == "sign_in" and consent.client_id == g.client_id
-    if not (may_see(key) or declared):
-        raise ApiError(404, "account_not_found", f"No account @{username} known to this client.")
-    return key
-
-
 def _consent(username: str, given: bool = True) -> dict:
     consent = privacy.find_consent(username) if given else None
     return ConsentEnvelope(consent=schemas.Consent.of(username, consent)).model_dump(mode="json")
 
 
-MANAGED_ERRORS: ResponseDict = {**ACCOUNT_ERRORS, **errors(e404=NOT_MANAGED)}
+MANAGED_ERRORS: ResponseDict = {**ACCOUNT_ERRORS, **errors(e404=NOT_REACHABLE)}
 
 
 @bp.put(
     "/accounts/<username>/consent",
-    responses={200: ConsentEnvelope, **ACCOUNT_ERRORS, **errors(e415="Body is not JSON")},
+    responses={
+        200: ConsentEnvelope,
+        **ACCOUNT_ERRORS,
+        **errors(
+            e403="untrusted_client: only clients in TRUSTED_CLIENT_KEYS may declare a sign-in",
+            e404=NOT_REACHABLE,
+            e415="Body is not JSON",
+        ),
+    },
 )
 def give_consent(path: UsernamePath, body: ConsentBody):
-    """Record the account's consent to be analysed, on its sign-in at this client.
+    """Record the account's consent to be analysed. Idempotent.
 
-    The client declares that the person signed in as this account on its side. Also lets the client read the
-    account's results. Idempotent.
+    From the account's own signed-in session: its consent again (after a withdrawal). From a trusted client (a
+    trust decision: ``TRUSTED_CLIENT_KEYS``): its declaration that the person signed in as the account on its side,
+    which also authorises it for the account. Other clients send the person through "Sign in with X":
+    ``/auth/login?client=<client id>``.
     """
-    privacy.grant_consent(path.username, "sign_in", client_id=g.client_id)
-    jobs.grant_access(g.client_id, path.username.lower())
+    principal = g.principal
+    if principal.kind == "session":
+        reachable(path.username)
+        privacy.grant_consent(path.username, "oauth", twitter_id=principal.twitter_id)
+    elif principal.kind == "client" and principal.trusted:
+        privacy.grant_consent(path.username, "sign_in", client_id=principal.client_id)
+        authorise(principal.client_id, path.username, "sign_in")
+    else:
+        sign_in = url_for("auth.login", client=principal.client_id) if principal.client_id else "/auth/login"
+        raise ApiError(
+            403,
+            "untrusted_client",
+            f"This caller may not declare sign-ins; the person signs in with X to consent: {sign_in}",
+        )
     db.session.commit()
     return _consent(path.username)
 
@@ -99,14 +114,14 @@ def give_consent(path: UsernamePath, body: ConsentBody):
 @bp.get("/accounts/<username>/consent", responses={200: ConsentEnvelope, **MANAGED_ERRORS})
 def get_consent(path: UsernamePath):
     """Whether the account agreed to be analysed, how and when."""
-    _consent_account(path.username)
+    reachable(path.username)
     return _consent(path.username)
 
 
 @bp.delete("/accounts/<username>/consent", responses={200: ConsentEnvelope, **MANAGED_ERRORS})
 def withdraw_consent(path: UsernamePath):
     """Withdraw the consent (and the matching opt-in); stored data stays until deleted."""
-    _consent_account(path.username)
+    reachable(path.username)
     privacy.revoke_consent(path.username)
     db.session.commit()
     return _consent(path.username, given=False)
@@ -116,9 +131,10 @@ def withdraw_consent(path: UsernamePath):
 def delete_account(path: UsernamePath):
     """Delete every row about the account (forget me).
 
-    Its tweets, emotions, analyses, recommendations, jobs, grants, consent, handled mentions, follow edges and
-    graph rows, and its place in other accounts' recommendation lists; the number of rows removed per table.
+    Its tweets, emotions, analyses, recommendations, jobs, grants, consent, sessions, tokens, handled mentions,
+    follow edges and graph rows, and its place in other accounts' recommendation lists; the number of rows removed
+    per table.
     """
-    _consent_account(path.username)
+    reachable(path.username)
     deleted = Deleted(username=path.username, deleted=privacy.forget_account(path.username))
     return deleted.model_dump(mode="json")

@@ -35,31 +35,31 @@ def start_analysis_legacy(path: LegacyUsernamePath):
 
 @bp.get(
     "/analyses/<int:analysis_id>",
-    responses={200: AnalysisEnvelope, **AUTH, **errors(e404="No such analysis (or account not this client's)")},
+    responses={200: AnalysisEnvelope, **AUTH, **errors(e404="No such analysis (or not reachable)")},
 )
 def get_analysis(path: AnalysisPath):
     """One analysis."""
     analysis = db.session.get(Analysis, path.analysis_id)
-    if analysis is None or not may_see(analysis.account.username_key or ""):
+    if analysis is None or not may_see(analysis.account.username_key or "", analysis.account.twitter_id):
         raise ApiError(404, "analysis_not_found", f"No analysis {path.analysis_id}.")
     return AnalysisEnvelope(analysis=schemas.Analysis.of(analysis)).model_dump(mode="json")
 
 
 @bp.get(
     "/accounts/<username>/analysis",
-    responses={200: AnalysisEnvelope, **ACCOUNT_ERRORS, **errors(e404="Not analysed yet (or not this client's)")},
+    responses={200: AnalysisEnvelope, **ACCOUNT_ERRORS, **errors(e404="Not analysed yet (or not reachable)")},
 )
 def get_latest_analysis(path: UsernamePath):
     """The latest analysis of an account."""
     analysis = latest_result(Analysis, account_of(path.username).id)
     if analysis is None:
-        raise nothing_yet(path.username, visible=True)
+        raise nothing_yet(path.username)
     return AnalysisEnvelope(analysis=schemas.Analysis.of(analysis)).model_dump(mode="json")
 
 
 @bp.get(
     "/accounts/<username>/analyses",
-    responses={200: History, **ACCOUNT_ERRORS, **errors(e404="Not analysed yet (or not this client's)")},
+    responses={200: History, **ACCOUNT_ERRORS, **errors(e404="Not analysed yet (or not reachable)")},
 )
 def list_analyses(path: UsernamePath, query: HistoryQuery):
     """The analyses of an account, newest first (the mood trend)."""

@@ -35,23 +35,28 @@ def recommend_friends_legacy(path: LegacyUsernamePath):
 
 @bp.get(
     "/recommendations/<int:recommendation_id>",
-    responses={200: RecommendationEnvelope, **AUTH, **errors(e404="No such recommendation (or not this client's)")},
+    responses={200: RecommendationEnvelope, **AUTH, **errors(e404="No such recommendation (or not reachable)")},
 )
 def get_recommendation(path: RecommendationPath):
     """One recommendation."""
     recommendation = db.session.get(Recommendation, path.recommendation_id)
-    if recommendation is None or not may_see(recommendation.account.username_key or ""):
+    account = recommendation.account if recommendation is not None else None
+    if recommendation is None or account is None or not may_see(account.username_key or "", account.twitter_id):
         raise ApiError(404, "recommendation_not_found", f"No recommendation {path.recommendation_id}.")
     return RecommendationEnvelope(recommendation=schemas.Recommendation.of(recommendation)).model_dump(mode="json")
 
 
 @bp.get(
     "/accounts/<username>/recommendations",
-    responses={200: RecommendationEnvelope, **ACCOUNT_ERRORS, **errors(e404="No recommendation yet")},
+    responses={
+        200: RecommendationEnvelope,
+        **ACCOUNT_ERRORS,
+        **errors(e404="No recommendation yet (or not reachable)"),
+    },
 )
 def get_latest_recommendation(path: UsernamePath):
     """The latest recommendation for an account."""
     recommendation = latest_result(Recommendation, account_of(path.username, "recommendations").id)
     if recommendation is None:
-        raise nothing_yet(path.username, True, "recommendations")
+        raise nothing_yet(path.username, "recommendations")
     return RecommendationEnvelope(recommendation=schemas.Recommendation.of(recommendation)).model_dump(mode="json")

@@ -443,11 +443,11 @@ class MatchingEnvelope(Schema):
 
 
 class Consent(Schema):
-    """Whether the account agreed to be analysed, how (``mention``, ``sign_in``, ``demo``) and when."""
+    """Whether the account agreed to be analysed, how (``oauth``, ``mention``, ``sign_in``, ``demo``) and when."""
 
     username: Username
     given: bool
-    source: Literal["mention", "sign_in", "demo"] | None
+    source: Literal["oauth", "mention", "sign_in", "demo"] | None
     granted_at: Timestamp | None
 
     @classmethod
@@ -481,6 +481,20 @@ class Health(Schema):
     """The database answers."""
 
     status: Literal["ok"]
+
+
+class Caller(Schema):
+    """Who is calling, and which accounts it may reach.
+
+    A client sends people to ``sign_in_url`` to be authorised for their account ("Sign in with X").
+    """
+
+    kind: Literal["client", "session", "admin"]
+    client_id: str | None = None
+    trusted: bool = False
+    username: str | None = None
+    sign_in_url: str | None = None
+    accounts: list[str] = Field(default_factory=list, description="Usernames it was authorised for (admins: all)")
 
 
 # -- admin ---------------------------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ def _start_job(row: HandledMention, username: str, kind: str) -> str:
     if row.job_id is not None and db.session.get(Job, row.job_id) is not None:
         return row.job_id  # an interrupted poll started it already
     privacy.grant_consent(username, "mention", twitter_id=row.author_id)
-    job, new = jobs.request_job(username, current_app.config["BOT_CLIENT_ID"], kind)  # commits the consent too
+    job, new = jobs.request_job(username, kind)  # commits the consent too
     db.session.execute(
         sa.update(HandledMention).where(HandledMention.mention_id == row.mention_id).values(job_id=job.id)
     )

@@ -5,7 +5,10 @@ hashtags for an account); each kind has its own Celery task, and at most one act
 
 A job is run by the Celery task whose id is ``job.task_id``. Another delivery may take it over only when the
 job's lease ran out, i.e. the worker running it died: that is how a job survives a killed worker without ever
-running twice at once.
+running twice at once. Any delivery may start a job still pending (none runs it yet), so a re-sent message and
+the one it replaced never wait on each other. Messages can be lost (a broker restarted without persistence, a
+killed worker's prefetched messages): :func:`stuck` finds active jobs whose lease ran out, and :func:`resend`
+sends them again, each time waiting twice as long before the next re-send.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from server.db import write
 from server.extensions import db
 from server.jobs.kinds import kind_of
-from server.models import ACTIVE_STATES, AccessGrant, Job, insert_ignore, utcnow
+from server.models import ACTIVE_STATES, Job, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -45,24 +48,17 @@ def active_job(username_key: str, kind: str = "analysis") -> Job | None:
     )
 
 
-def grant_access(client_id: str, username_key: str) -> None:
-    """Let ``client_id`` read this account's analyses and recommendations (idempotent)."""
-    insert_ignore(AccessGrant, [{"client_id": client_id, "username_key": username_key, "created_at": utcnow()}])
+def request_job(username: str, kind: str = "analysis") -> tuple[Job, bool]:
+    """The active job of this kind for ``username``, or a new pending one (committed); True when new.
 
-
-def has_access(client_id: str, username_key: str) -> bool:
-    """Whether ``client_id`` asked for this account's analysis or recommendations at some point."""
-    return db.session.get(AccessGrant, (client_id, username_key)) is not None
-
-
-def request_job(username: str, client_id: str, kind: str = "analysis") -> tuple[Job, bool]:
-    """The active job of this kind for ``username``, or a new pending one (committed); True when new."""
+    An active job whose message was lost (its lease ran out) is sent again before it is returned.
+    """
     kind_of(kind)  # ValueError for an unknown kind
     key = username.lower()
-    grant_access(client_id, key)
     job = active_job(key, kind)
     if job is not None:
-        db.session.commit()
+        if job.lease_until is not None and job.lease_until < utcnow():
+            resend(job)
         return job, False
     job = Job(username=username, username_key=key, kind=kind, lease_until=utcnow() + _lease())
     db.session.add(job)
@@ -71,8 +67,6 @@ def request_job(username: str, client_id: str, kind: str = "analysis") -> tuple[
     except IntegrityError:
         # A concurrent request created the active job first (the partial unique index): join it.
         db.session.rollback()
-        grant_access(client_id, key)
-        db.session.commit()
         job = active_job(key, kind)
         if job is None:
             raise
@@ -97,17 +91,20 @@ def enqueue(job: Job, countdown: float | None = None) -> None:
         raise QueueUnavailable(str(error)) from error
 
 
-def claim(job_id: str, task_id: str) -> Job | None:
-    """Mark the job running for this task and return it; None when it is finished or another task holds it."""
+def claim(job_id: str, task_id: str, worker: str | None = None) -> Job | None:
+    """Mark the job running for this task (on ``worker``) and return it.
+
+    None when it is finished or another task holds it.
+    """
     now = utcnow()
     changed = write(
         sa.update(Job)
         .where(
             Job.id == job_id,
             Job.state.in_(ACTIVE_STATES),
-            sa.or_(Job.task_id == task_id, Job.lease_until < now),
+            sa.or_(Job.task_id == task_id, Job.lease_until < now, Job.state == "pending"),
         )
-        .values(state="running", task_id=task_id, lease_until=now + _lease(), retry_at=None)
+        .values(state="running", task_id=task_id, lease_until=now + _lease(), retry_at=None, worker=worker)
     )
     db.session.commit()
     if changed != 1:
@@ -173,29 +170,54 @@ def finish_failed(job: Job, code: str, message: str) -> None:
     logger.info("job %s failed: %s (%s)", job.id, code, message)
 
 
-def orphaned(now: datetime | None = None) -> list[Job]:
-    """Active jobs whose lease ran out: their worker died (or their message was lost)."""
+def stuck(now: datetime | None = None) -> list[Job]:
+    """Active jobs whose lease ran out: pending past their grace, or running on a worker that died."""
     now = now or utcnow()
     return list(db.session.scalars(sa.select(Job).where(Job.state.in_(ACTIVE_STATES), Job.lease_until < now)))
 
 
-def next_lease_expiry() -> datetime | None:
-    """When the earliest lease of an active job runs out (None: no active job)."""
-    return db.session.scalar(sa.select(sa.func.min(Job.lease_until)).where(Job.state.in_(ACTIVE_STATES)))
+RESEND_BACKOFF_MAX = 4  # a job re-sent n times waits lease * 2**min(n, this) before the next re-send
 
 
-def reassign(job: Job) -> bool:
-    """Give an orphaned job a new task id and re-send it; False if it is no longer orphaned."""
+def resend(job: Job) -> bool:
+    """Give a stuck job a new task id and send it again; False if it is no longer stuck.
+
+    :class:`QueueUnavailable` when the broker refuses the message (the job stays as it was, for the next sweep).
+    """
     now = utcnow()
     new_task_id = uuid.uuid4().hex
+    wait = _lease() * 2 ** min(job.resends, RESEND_BACKOFF_MAX)  # a long queue is not refilled every sweep
     changed = write(
         sa.update(Job)
         .where(Job.id == job.id, Job.state.in_(ACTIVE_STATES), Job.lease_until < now)
-        .values(task_id=new_task_id, lease_until=now + _lease())
+        .values(task_id=new_task_id, lease_until=now + wait, resends=Job.resends + 1)
     )
     db.session.commit()
     if changed != 1:
         return False
-    current_app.extensions["celery"].send_task(kind_of(job.kind).task, args=[job.id], task_id=new_task_id)
-    logger.warning("job %s was orphaned (state %s); re-sent as task %s", job.id, job.state, new_task_id)
+    db.session.refresh(job)
+    try:
+        current_app.extensions["celery"].send_task(kind_of(job.kind).task, args=[job.id], task_id=new_task_id)
+    except Exception as error:  # kombu, redis and sqlite errors alike: the broker is not there
+        logger.warning("could not re-send job %s: %s", job.id, error)
+        write(sa.update(Job).where(Job.id == job.id, Job.task_id == new_task_id).values(lease_until=now))
+        db.session.commit()
+        raise QueueUnavailable(str(error)) from error
+    logger.warning("job %s was stuck (state %s); re-sent as task %s", job.id, job.state, new_task_id)
     return True
+
+
+def sweep() -> int:
+    """Re-send every stuck job; the number re-sent (stops at the first broker error, raising it)."""
+    return sum(resend(job) for job in stuck())
+
+
+def take_over(job_id: str, lost_task_id: str, task_id: str) -> bool:
+    """Hand a job whose delivery ``lost_task_id`` died with its process to delivery ``task_id`` at once."""
+    changed = write(
+        sa.update(Job)
+        .where(Job.id == job_id, Job.state.in_(ACTIVE_STATES), Job.task_id == lost_task_id)
+        .values(task_id=task_id)
+    )
+    db.session.commit()
+    return changed == 1

@@ -103,12 +103,13 @@ def backoff(job: Job, error: TwitterError, rng: random.Random | None = None) -> 
     return utcnow() + timedelta(seconds=delay)
 
 
-def run_job(job_id: str, task_id: str, resources: Resources) -> datetime | None:
-    """Claim job ``job_id`` for delivery ``task_id`` and run its kind's pipeline, turning failures into job states.
+def run_job(job_id: str, task_id: str, resources: Resources, worker: str | None = None) -> datetime | None:
+    """Claim job ``job_id`` for delivery ``task_id`` (on ``worker``) and run its kind's pipeline.
 
-    Returns when to retry the job (rate limit, outage), or None when it is done or held by another delivery.
+    Failures become job states. Returns when to retry the job (rate limit, outage), or None when it is done or
+    held by another delivery.
     """
-    job = lifecycle.claim(job_id, task_id)
+    job = lifecycle.claim(job_id, task_id, worker)
     if job is None:
         logger.info("job %s is finished or held by another task; delivery %s skipped", job_id, task_id)
         return None

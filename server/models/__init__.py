@@ -8,7 +8,7 @@ from server.models.accounts import Account, Tweet, TweetEmotion, TweetHashtag
 from server.models.bot import BotState, HandledMention
 from server.models.graph import Follow, FollowWalk, GraphAccount, GraphChange, GraphHashtag, GraphState
 from server.models.jobs import ACTIVE_STATES, FINAL_STATES, AdminRun, Job
-from server.models.privacy import AccessGrant, Consent
+from server.models.privacy import AccessGrant, Consent, UserSession, UserToken
 from server.models.results import Analysis, Recommendation, latest_result
 
 __all__ = [
@@ -35,6 +35,8 @@ __all__ = [
     "TweetHashtag",
     "USERNAME_LENGTH",
     "UTCDateTime",
+    "UserSession",
+    "UserToken",
     "insert_ignore",
     "latest_result",
     "upsert",

@@ -52,6 +52,9 @@ class Job(Model):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)  # retries after transient Twitter failures
+    # Times the job's message was sent again because it was lost (queue restarted, worker killed); spaces re-sends.
+    resends: Mapped[int] = mapped_column(default=0, server_default="0")
+    worker: Mapped[str | None] = mapped_column(sa.String(255))  # the Celery worker that claimed it last
     fetched: Mapped[int] = mapped_column(default=0)
     classified: Mapped[int] = mapped_column(default=0)
     total: Mapped[int | None]

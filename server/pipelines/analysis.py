@@ -21,10 +21,11 @@ from ml.labels import LABELS
 from ml.mood.status import MoodResult, assess
 from ml.mood.weights import KINDS, ScoredTweet
 from ml.text.language import is_scored, tweet_language
+from server.auth.tokens import user_client
 from server.extensions import db
 from server.jobs.runner import JobRun, Resources
 from server.models import Account, Analysis, Job, Tweet, TweetEmotion, TweetHashtag, insert_ignore, upsert, utcnow
-from server.privacy import require_consent
+from server.privacy import find_consent, require_consent
 from server.twitter import TimelineTweet, TwitterUser, iter_timeline, lookup_user
 
 logger = logging.getLogger(__name__)
@@ -235,7 +236,18 @@ def fetch_job_account(run: JobRun, client: tweepy.Client) -> tuple[TwitterUser, 
     return user, account
 
 
+def account_client(username: str, app_client: tweepy.Client) -> tweepy.Client:
+    """The client to read the account with: its owner's own token when they signed in with X, else the app's.
+
+    With the owner's token a protected account is readable, and its requests count against the owner's limits.
+    """
+    consent = find_consent(username)
+    own = user_client(current_app.config, consent.twitter_id if consent is not None else None)
+    return own or app_client
+
+
 def execute(run: JobRun, resources: Resources) -> Analysis:
     """Every step of an analysis job; returns the new Analysis, which the runner commits with the job's success."""
-    user, account = fetch_job_account(run, resources.twitter)
-    return analyse_tweets(run, account, resources.twitter, user, resources.load_classifier)
+    client = account_client(run.job.username, resources.twitter)
+    user, account = fetch_job_account(run, client)
+    return analyse_tweets(run, account, client, user, resources.load_classifier)

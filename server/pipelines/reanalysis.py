@@ -20,7 +20,6 @@ from server.models import ACTIVE_STATES, FINAL_STATES, Account, AdminRun, Analys
 logger = logging.getLogger(__name__)
 
 # Access grants of admin runs go to this client id; API clients' ids are 32 hex digits, so it never collides.
-ADMIN_CLIENT = "admin"
 
 
 def consented_usernames(older_than_days: float | None = None) -> list[str]:
@@ -58,7 +57,7 @@ def start_run(older_than_days: float | None, requested_by: str) -> AdminRun:
     db.session.commit()
     new_jobs = []
     for username in usernames:
-        job, created = jobs.request_job(username, ADMIN_CLIENT, "analysis")
+        job, created = jobs.request_job(username, "analysis")
         if job.run_id is None:  # a job that already belongs to another run is counted there
             job.run_id = run.id
         if created:

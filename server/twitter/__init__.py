@@ -3,7 +3,14 @@
 Everything that talks to Twitter goes through this package; ``from server import twitter`` gives all of it.
 """
 
-from server.twitter.client import USER_FIELDS, TwitterUser, build_client, build_user_client, lookup_user
+from server.twitter.client import (
+    USER_FIELDS,
+    TwitterUser,
+    build_client,
+    build_token_client,
+    build_user_client,
+    lookup_user,
+)
 from server.twitter.errors import (
     AccountUnavailable,
     RateLimited,
@@ -32,6 +39,7 @@ __all__ = [
     "TwitterUser",
     "bot_user_id",
     "build_client",
+    "build_token_client",
     "build_user_client",
     "find_reply",
     "iter_follows",

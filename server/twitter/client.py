@@ -70,6 +70,12 @@ def build_client(config: Mapping) -> tweepy.Client:
     return _connect(client, config)
 
 
+def build_token_client(config: Mapping, access_token: str) -> tweepy.Client:
+    """A tweepy client acting as the user who gave us ``access_token`` ("Sign in with X", OAuth 2.0)."""
+    client = tweepy.Client(bearer_token=access_token, wait_on_rate_limit=False)
+    return _connect(client, config)
+
+
 def build_user_client(config: Mapping) -> tweepy.Client | None:
     """The bot's user-context tweepy client (to post replies), or None when a credential is missing."""
     if not config.get("BOT_USERNAME") or not all(config.get(name) for name in USER_CONTEXT_SETTINGS):

@@ -19,9 +19,11 @@ from flask_migrate import upgrade
 
 from config import TestConfig, celery_settings
 from server import create_app
+from server.auth.principals import authorise
 from server.dev.twitter_local import DEMO_BEARER_TOKEN, start_local_api
 from server.extensions import db
 from server.privacy import grant_consent
+from server.web.auth import client_id
 
 DEMO_WORLD = Path(__file__).resolve().parents[2] / "server" / "dev" / "twitter_local" / "demo_world"
 TEST_KEY, OTHER_KEY = TestConfig.API_KEYS
@@ -37,18 +39,23 @@ CONSENT_ROUTES = (
 
 
 class ConsentingClient(FlaskClient):
-    """A test client that records the account's consent (as a mention of the bot would) before it starts a job.
+    """A test client that records, before it starts a job, the account's consent (as a mention of the bot would) and
+    the owner's authorisation of the tests' own API client, ``TEST_KEY`` (as "Sign in with X" started by that client
+    would). ``OTHER_KEY`` stays a stranger.
 
-    The tests of everything but consent itself then read as before; ``tests/server/test_privacy.py`` uses a plain
-    ``FlaskClient`` to see the 403s.
+    The tests of everything but consent and authorisation then read as before; ``tests/server/test_privacy.py`` and
+    ``tests/server/api/test_object_access.py`` use a plain ``FlaskClient`` to see the 403s and 404s.
     """
 
     def open(self, *args, **kwargs):
-        """Grant consent for the username a job-starting request names, then send the request."""
+        """Grant consent and authorise the key for the username a job-starting request names, then send it."""
         username = _consenting_username(args[0] if args else None, kwargs)
+        key = (kwargs.get("headers") or {}).get("X-API-Key")
         if username is not None:
             with self.application.app_context():
                 grant_consent(username, "mention")
+                if key == TEST_KEY:
+                    authorise(client_id(key), username, "sign_in")
                 db.session.commit()
         return super().open(*args, **kwargs)
 

@@ -48,10 +48,14 @@ def test_celery_is_configured_for_resumable_jobs(app):
 
 def test_tasks_are_registered_with_explicit_names_and_limits(app):
     from tasks.analysis import analyse_account
-    from tasks.jobs import recover_jobs
+    from tasks.jobs import JobRequest, resume_job, sweep_jobs
 
-    assert analyse_account.name == "mood.analyse_account" and recover_jobs.name == "mood.recover_jobs"
-    assert analyse_account.acks_late and analyse_account.reject_on_worker_lost
+    assert analyse_account.name == "mood.analyse_account" and sweep_jobs.name == "mood.sweep_jobs"
+    assert resume_job.name == "mood.resume_job"
+    # A killed pool process's message is acknowledged and the job resumed by a new message (JobRequest), not
+    # re-queued behind the whole queue.
+    assert analyse_account.acks_late and not analyse_account.reject_on_worker_lost
+    assert analyse_account.Request is JobRequest
     assert analyse_account.soft_time_limit < analyse_account.time_limit
 
 

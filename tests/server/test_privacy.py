@@ -10,7 +10,7 @@ from flask import current_app
 from flask.testing import FlaskClient
 
 from server import jobs, privacy
-from server.api.access import client_id
+from server.auth.principals import authorise
 from server.extensions import db
 from server.graph import cache as graph_cache
 from server.graph import store as graph
@@ -28,8 +28,11 @@ from server.models import (
     Recommendation,
     Tweet,
     TweetEmotion,
+    UserSession,
+    UserToken,
     utcnow,
 )
+from server.web.auth import client_id
 from tests.server.fixtures_app import AUTH, OTHER_KEY, TEST_KEY, new_account
 
 OTHER = {"X-API-Key": OTHER_KEY}
@@ -61,6 +64,9 @@ def count(model, *where) -> int:
 
 # -- consent through the API ---------------------------------------------------------------------------------
 def test_jobs_and_matching_need_consent(app, strict):
+    with app.app_context():
+        authorise(client_id(TEST_KEY), "sunny_sam", "oauth")  # authorised by the owner, who then withdrew consent
+        db.session.commit()
     for response in (
         strict.post("/api/v1/analyses", json={"username": "sunny_sam"}, headers=AUTH),
         strict.post("/api/v1/recommendations", json={"username": "sunny_sam"}, headers=AUTH),
@@ -68,19 +74,22 @@ def test_jobs_and_matching_need_consent(app, strict):
         strict.get("/recommend_friends/sunny_sam", headers=AUTH),
     ):
         message = assert_error(response, 403, "consent_required")
-        assert "PUT /api/v1/accounts/sunny_sam/consent" in message
+        assert "/auth/login" in message
     with app.app_context():
-        assert count(Job) == 0 and count(AccessGrant) == 0
+        assert count(Job) == 0 and count(AccessGrant) == 1
         db.session.add(Account(twitter_id="5", username="sunny_sam", username_key="sunny_sam"))
-        jobs.grant_access(client_id(TEST_KEY), "sunny_sam")
         db.session.commit()
     matching = "/api/v1/accounts/sunny_sam/matching"
     assert_error(strict.put(matching, json={"opt_in": True}, headers=AUTH), 403, "consent_required")
     assert strict.put(matching, json={"opt_in": False}, headers=AUTH).status_code == 200  # opting out needs none
 
 
-def test_consent_is_given_read_and_withdrawn_by_a_signed_in_client(app, strict):
+def test_consent_is_given_read_and_withdrawn_by_a_trusted_client(app, strict):
+    app.config["TRUSTED_CLIENT_KEYS"] = [TEST_KEY]
     url = "/api/v1/accounts/Sunny_Sam/consent"
+    # A client not trusted to declare sign-ins is sent to "Sign in with X" instead.
+    refused = assert_error(strict.put(url, json={"signed_in": True}, headers=OTHER), 403, "untrusted_client")
+    assert f"/auth/login?client={client_id(OTHER_KEY)}" in refused
     assert_error(strict.put(url, json={"signed_in": False}, headers=AUTH), 400, "invalid_signed_in")
     assert_error(strict.put(url, json={}, headers=AUTH), 400, "invalid_signed_in")
     assert_error(strict.get(url, headers=AUTH), 404, "account_not_found")
@@ -93,7 +102,8 @@ def test_consent_is_given_read_and_withdrawn_by_a_signed_in_client(app, strict):
     with app.app_context():
         (row,) = db.session.scalars(sa.select(Consent))
         assert (row.username_key, row.client_id) == ("sunny_sam", client_id(TEST_KEY))
-        assert jobs.has_access(client_id(TEST_KEY), "sunny_sam")
+        (grant,) = db.session.scalars(sa.select(AccessGrant))
+        assert (grant.client_id, grant.username_key, grant.source) == (client_id(TEST_KEY), "sunny_sam", "sign_in")
     assert strict.get(url, headers=AUTH).get_json()["consent"]["given"] is True
     assert_error(strict.get(url, headers=OTHER), 404, "account_not_found")  # another client learns nothing
     assert strict.post("/api/v1/analyses", json={"username": "sunny_sam"}, headers=AUTH).status_code == 202
@@ -120,6 +130,9 @@ def test_consent_is_given_read_and_withdrawn_by_a_signed_in_client(app, strict):
 
 def test_consent_can_be_switched_off(app, strict):
     app.config["REQUIRE_CONSENT"] = False
+    with app.app_context():
+        authorise(client_id(TEST_KEY), "sunny_sam", "oauth")
+        db.session.commit()
     assert strict.post("/api/v1/analyses", json={"username": "sunny_sam"}, headers=AUTH).status_code == 202
 
 
@@ -139,7 +152,7 @@ def test_a_job_whose_consent_was_withdrawn_fails_without_fetching(ctx):
     twitter = current_app.extensions["twitter"]
     for kind in ("analysis", "recommendations"):
         privacy.grant_consent("sunny_sam", "mention")
-        job, _ = jobs.request_job("sunny_sam", "test-client", kind)
+        job, _ = jobs.request_job("sunny_sam", kind)
         privacy.revoke_consent("sunny_sam")
         db.session.commit()
         if kind == "analysis":
@@ -209,13 +222,17 @@ def test_delete_removes_every_row_about_the_account(ctx, strict, classifier, loc
     twitter = current_app.extensions["twitter"]
     for person in (user, other):  # analysed and recommended, as the worker does it
         privacy.grant_consent(person["username"], "mention")
-        job, _ = jobs.request_job(person["username"], client_id(TEST_KEY), "recommendations")
+        job, _ = jobs.request_job(person["username"], "recommendations")
         run_job(job.id, job.task_id, Resources(twitter, lambda: classifier, cache.get))
         assert db.session.get(Job, job.id, populate_existing=True).state == "succeeded"
     tid, other_tid = user["id"], other["id"]
     mine = db.session.scalar(sa.select(Account).where(Account.twitter_id == tid))
     theirs = db.session.scalar(sa.select(Account).where(Account.twitter_id == other_tid))
-    # What else the product keeps about it: a handled mention, graph rows, a place in another account's lists.
+    # What else the product keeps about it: a client it authorised, a signed-in session and its user token, a
+    # handled mention, graph rows, a place in another account's lists.
+    authorise(client_id(TEST_KEY), user["username"], "oauth", tid)
+    db.session.add(UserSession(id="s" * 64, twitter_id=tid, username=user["username"], expires_at=utcnow()))
+    db.session.add(UserToken(twitter_id=tid, access_token="sealed", scope="tweet.read"))
     db.session.add(HandledMention(mention_id="991", author_id=tid, command="analyse"))
     db.session.add(HandledMention(mention_id="992", author_id=other_tid, command="analyse"))
     db.session.add_all(
@@ -243,6 +260,7 @@ def test_delete_removes_every_row_about_the_account(ctx, strict, classifier, loc
         assert before[table] > 0, table
     for table in ("access_grants", "consents", "handled_mentions", "follows", "graph_accounts", "graph_hashtags"):
         assert before[table] > 0, table
+    assert before["user_sessions"] == before["user_tokens"] == 1
     assert before["listed_in_recommendations"] == 2
     theirs_before = {
         "tweets": count(Tweet, Tweet.account_id == theirs.id),
@@ -279,7 +297,7 @@ def test_delete_removes_every_row_about_the_account(ctx, strict, classifier, loc
 
 def test_forget_works_for_an_account_never_looked_up(ctx):
     privacy.grant_consent("Ghost_Gus", "sign_in", client_id="c1")
-    jobs.grant_access("c1", "ghost_gus")
+    authorise("c1", "Ghost_Gus", "sign_in")
     db.session.add(Job(username="Ghost_Gus", username_key="ghost_gus", state="failed", error_code="not_found"))
     db.session.add(Job(username="other_olga", username_key="other_olga", state="failed", error_code="not_found"))
     db.session.commit()
@@ -288,7 +306,8 @@ def test_forget_works_for_an_account_never_looked_up(ctx):
     assert count(Consent) == count(AccessGrant) == 0 and count(Job) == 1
 
 
-def test_a_client_that_declared_the_sign_in_may_delete(strict):
+def test_a_client_that_declared_the_sign_in_may_delete(app, strict):
+    app.config["TRUSTED_CLIENT_KEYS"] = [TEST_KEY]
     assert strict.put("/api/v1/accounts/ghost_gus/consent", json={"signed_in": True}, headers=AUTH).status_code == 200
     assert_error(strict.delete("/api/v1/accounts/ghost_gus", headers=OTHER), 404, "account_not_found")
     response = strict.delete("/api/v1/accounts/ghost_gus", headers=AUTH)

@@ -6,6 +6,7 @@ port; point tweepy at it with ``server.twitter.http.HostRewritingSession``. READ
 
 from server.dev.twitter_local.app import (
     DEMO_BEARER_TOKEN,
+    DEMO_CLIENT_ID,
     DEMO_CONSUMER_KEY,
     LocalApiServer,
     create_local_api,
@@ -15,6 +16,7 @@ from server.dev.twitter_local.world import World, load_world
 
 __all__ = [
     "DEMO_BEARER_TOKEN",
+    "DEMO_CLIENT_ID",
     "DEMO_CONSUMER_KEY",
     "LocalApiServer",
     "World",

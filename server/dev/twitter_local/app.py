@@ -19,7 +19,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from server.dev.twitter_local import api, control, problems
+from server.dev.twitter_local import api, control, oauth, problems
 from server.dev.twitter_local.params import InvalidRequest
 from server.dev.twitter_local.state import WINDOW_SECONDS, Auth, Fault, LocalApiState
 from server.dev.twitter_local.world import World, load_world
@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 DEMO_BEARER_TOKEN = "local-demo-token"
 DEMO_CONSUMER_KEY = "local-demo-consumer-key"
+DEMO_CLIENT_ID = oauth.DEMO_CLIENT_ID
 USER_CONTEXT_ONLY = frozenset({"get_me", "create_tweet", "delete_tweet"})
 FOLLOW_ENDPOINTS = frozenset({"get_users_following", "get_users_followers"})
 OAUTH_PARAM_RE = re.compile(r'(\w+)="([^"]*)"')
@@ -48,6 +49,7 @@ def create_local_api(
     shift_dates: bool = False,
     rate_limit: int | Mapping[str, int | tuple] | None = None,
     clock=time.time,
+    oauth2_client_ids: tuple[str, ...] = (oauth.DEMO_CLIENT_ID,),
 ) -> Flask:
     """Build the Flask app serving ``world`` (a :class:`World` or a world directory).
 
@@ -56,6 +58,7 @@ def create_local_api(
     (``"<user id>-..."``, as real access tokens do) or else as the world's bot. ``shift_dates`` moves every date
     by (now - world reference time) so a fixed world looks recent; ids do not change. ``rate_limit``: None for
     the real per-endpoint limits, an int for one limit everywhere, or ``{endpoint: limit | (app, user)}``.
+    ``oauth2_client_ids`` may use "Sign in with X" (``oauth.py``); the access tokens it issues act as their user.
     """
     if not isinstance(world, World):
         world = load_world(world)
@@ -64,8 +67,10 @@ def create_local_api(
         shift = timedelta(seconds=int(clock() - world.reference_time.timestamp()))
     app = Flask(__name__)
     app.json = TwitterJSON(app)
-    app.extensions["twitter_local"] = LocalApiState(world, bearer_tokens, consumer_keys, shift, rate_limit, clock)
+    state = LocalApiState(world, bearer_tokens, consumer_keys, shift, rate_limit, clock, oauth2_client_ids)
+    app.extensions["twitter_local"] = state
     app.register_blueprint(api.bp)
+    app.register_blueprint(oauth.bp)
     app.register_blueprint(control.bp)
     app.before_request(_guard)
     app.after_request(_finish)
@@ -84,6 +89,10 @@ def _authenticate(state: LocalApiState) -> Auth | None:
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and credentials in state.bearer_tokens:
         return Auth("app", credentials)
+    if scheme.lower() == "bearer" and credentials:
+        user_id = state.oauth.user_of(credentials)  # an OAuth 2.0 user access token
+        if user_id is not None:
+            return Auth("user", credentials, user_id)
     if scheme == "OAuth":
         # Signatures are not checked: the consumer key says which app, the access token which user.
         oauth = {key: unquote(value) for key, value in OAUTH_PARAM_RE.findall(credentials)}
@@ -99,8 +108,8 @@ def _authenticate(state: LocalApiState) -> Auth | None:
 
 def _guard():
     """Before every ``/2/`` request: injected faults, then 401, auth kind, API tier, then the rate limit."""
-    if not request.path.startswith("/2/"):
-        return None
+    if not request.path.startswith("/2/") or request.path.startswith("/2/oauth2/"):
+        return None  # the token endpoints authenticate the client themselves
     state = _state()
     g.auth = _authenticate(state)
     g.endpoint = request.endpoint.rpartition(".")[2] if request.endpoint else None

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
+from server.dev.twitter_local.oauth import OAuthState
 from server.dev.twitter_local.twitter_text import format_time
 from server.dev.twitter_local.world import World
 
@@ -89,6 +90,7 @@ class LocalApiState:
         shift: timedelta,
         rate_limit: int | Mapping[str, int | tuple[int | None, int | None]] | None = None,
         clock: Callable[[], float] = time.time,
+        oauth2_client_ids: tuple[str, ...] = (),
     ) -> None:
         self.world = world
         # A lone string would otherwise become a set of its characters.
@@ -104,6 +106,7 @@ class LocalApiState:
         self._fault_ids = itertools.count(1)
         self._log: deque[dict] = deque(maxlen=LOG_SIZE)
         self._posted: list[dict] = []
+        self.oauth = OAuthState(clock, frozenset(oauth2_client_ids))  # "Sign in with X" (oauth.py)
 
     # -- time ----------------------------------------------------------------------------------------------
     def world_now(self) -> datetime:

@@ -229,13 +229,15 @@ def test_the_beat_schedule_runs_the_periodic_tasks_at_their_configured_intervals
     schedule = config.Config.CELERY["beat_schedule"]
     intervals = {entry["task"]: entry["schedule"] for entry in schedule.values()}
     assert intervals == {
+        "mood.sweep_jobs": config.Config.JOB_SWEEP_SECONDS,
         "mood.poll_mentions": config.Config.BOT_POLL_SECONDS,
         "mood.reanalyse_stale": config.Config.ADMIN_REANALYSE_INTERVAL,
         "mood.drop_old_tweet_text": 86400.0,
     }
     assert "tasks.periodic" in config.Config.CELERY["include"]
-    custom = config.beat_schedule(bot_poll_seconds=30, reanalyse_interval=3600, reanalyse_days=3)
-    assert {entry["task"]: entry["schedule"] for entry in custom.values()}["mood.reanalyse_stale"] == 3600
+    custom = config.beat_schedule(bot_poll_seconds=30, reanalyse_interval=3600, reanalyse_days=3, job_sweep_seconds=5)
+    custom_intervals = {entry["task"]: entry["schedule"] for entry in custom.values()}
+    assert custom_intervals["mood.reanalyse_stale"] == 3600 and custom_intervals["mood.sweep_jobs"] == 5
     disabled = config.beat_schedule(bot_poll_seconds=30, reanalyse_interval=3600, reanalyse_days=0)
     assert "mood.reanalyse_stale" not in {entry["task"] for entry in disabled.values()}
 

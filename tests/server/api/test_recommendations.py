@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from server import jobs
-from server.api.access import client_id
+from server.auth.principals import authorise
 from server.extensions import db
 from server.jobs.kinds import RECOMMENDATIONS
 from server.models import Account, Job, Recommendation
+from server.web.auth import client_id
 from tests.server.fixtures_app import AUTH, OTHER_KEY
 
 OTHER = {"X-API-Key": OTHER_KEY}
@@ -42,7 +42,7 @@ def store_recommendation(app, username: str, client_key: str = AUTH["X-API-Key"]
             hashtags=[{"tag": "coffee", "score": 1.0, "reason": "used by 3 accounts near you"}],
         )
         db.session.add(recommendation)
-        jobs.grant_access(client_id(client_key), username.lower())
+        authorise(client_id(client_key), username, "sign_in")
         db.session.commit()
         return recommendation.id
 
@@ -64,7 +64,7 @@ def test_post_recommendations_returns_202_with_job_and_location(client, app):
 
 def test_a_request_while_active_joins_the_job_and_kinds_do_not_mix(client, app):
     first = post(client, "calm_carla").get_json()["job"]
-    again = post(client, "CALM_CARLA", headers=OTHER).get_json()["job"]
+    again = post(client, "CALM_CARLA").get_json()["job"]
     legacy = client.get("/recommend_friends/calm_carla", headers=AUTH)
     assert legacy.status_code == 202 and legacy.headers["Location"] == f"/api/v1/jobs/{first['id']}"
     assert first["id"] == again["id"] == legacy.get_json()["job"]["id"]
@@ -148,7 +148,7 @@ def test_another_clients_result_is_404(client, app):
         client.get(f"/api/v1/recommendations/{recommendation_id}", headers=OTHER), 404, "recommendation_not_found"
     )
     response = client.get("/api/v1/accounts/private_rex/recommendations", headers=OTHER)
-    error = assert_error(response, 404, "recommendation_not_found")
+    error = assert_error(response, 404, "account_not_found")
     assert "job" not in error["message"]  # not even whether a job runs
     assert_error(client.get("/api/v1/recommendations/999", headers=AUTH), 404, "recommendation_not_found")
 

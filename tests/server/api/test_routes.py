@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from server import jobs
-from server.api.access import client_id
+from server.auth.principals import authorise
 from server.extensions import db
 from server.models import Account, Analysis, Job
+from server.web.auth import client_id
 from tests.server.fixtures_app import AUTH, OTHER_KEY
 
 OTHER = {"X-API-Key": OTHER_KEY}
@@ -70,7 +70,7 @@ def test_post_analyses_returns_202_with_job_and_location(client, app):
 def test_second_request_while_pending_returns_the_same_job(client, app):
     first = client.post("/api/v1/analyses", json={"username": "sunny_sam"}, headers=AUTH).get_json()["job"]
     again = client.post("/api/v1/analyses", json={"username": "SUNNY_SAM"}, headers=AUTH).get_json()["job"]
-    legacy = client.get("/start_analysis/sunny_sam", headers=OTHER)
+    legacy = client.get("/start_analysis/sunny_sam", headers=AUTH)
     assert legacy.status_code == 202
     assert first["id"] == again["id"] == legacy.get_json()["job"]["id"]
     with app.app_context():
@@ -209,7 +209,7 @@ def store_analyses(app, username: str, client_key: str, statuses: list[str | Non
                     saddest={"id": "2", "text": "meh", "score": 0.4},
                 )
             )
-        jobs.grant_access(client_id(client_key), username.lower())
+        authorise(client_id(client_key), username, "sign_in")
         db.session.commit()
 
 
@@ -243,8 +243,8 @@ def test_latest_analysis_and_history(client, app):
 def test_moods_are_hidden_from_clients_that_did_not_ask(client, app):
     store_analyses(app, "Trend_Tess", AUTH["X-API-Key"], ["Stressed"])
     analysis_id = client.get("/api/v1/accounts/trend_tess/analysis", headers=AUTH).get_json()["analysis"]["id"]
-    assert_error(client.get("/api/v1/accounts/trend_tess/analysis", headers=OTHER), 404, "analysis_not_found")
-    assert_error(client.get("/api/v1/accounts/trend_tess/analyses", headers=OTHER), 404, "analysis_not_found")
+    assert_error(client.get("/api/v1/accounts/trend_tess/analysis", headers=OTHER), 404, "account_not_found")
+    assert_error(client.get("/api/v1/accounts/trend_tess/analyses", headers=OTHER), 404, "account_not_found")
     assert_error(client.get(f"/api/v1/analyses/{analysis_id}", headers=OTHER), 404, "analysis_not_found")
 
 
@@ -252,19 +252,19 @@ def test_no_analysis_yet_is_404_pointing_to_the_job(client):
     job = client.post("/api/v1/analyses", json={"username": "sunny_sam"}, headers=AUTH).get_json()["job"]
     error = assert_error(client.get("/api/v1/accounts/sunny_sam/analysis", headers=AUTH), 404, "analysis_not_found")
     assert f"/api/v1/jobs/{job['id']}" in error["message"] and "pending" in error["message"]
-    other = assert_error(client.get("/api/v1/accounts/sunny_sam/analysis", headers=OTHER), 404, "analysis_not_found")
+    other = assert_error(client.get("/api/v1/accounts/sunny_sam/analysis", headers=OTHER), 404, "account_not_found")
     assert job["id"] not in other["message"]
 
 
 # -- privacy -------------------------------------------------------------------------------------------------
-def test_a_client_cannot_see_jobs_it_did_not_request(client):
+def test_a_client_cannot_see_jobs_of_accounts_that_did_not_authorise_it(client, app):
     job = client.post("/api/v1/analyses", json={"username": "blue_bella"}, headers=AUTH).get_json()["job"]
     assert_error(client.get(f"/api/v1/jobs/{job['id']}", headers=OTHER), 404, "job_not_found")
-    assert_error(client.get("/api/v1/accounts/blue_bella/analysis", headers=OTHER), 404, "analysis_not_found")
-    # Asking for the analysis itself grants access (and joins the same job).
-    joined = client.post("/api/v1/analyses", json={"username": "blue_bella"}, headers=OTHER).get_json()["job"]
-    assert joined["id"] == job["id"]
-    assert client.get(f"/api/v1/jobs/{job['id']}", headers=OTHER).status_code == 200
+    assert_error(client.get("/api/v1/accounts/blue_bella/analysis", headers=OTHER), 404, "account_not_found")
+    # Asking for the analysis itself grants nothing (the test client authorises only TEST_KEY).
+    response = client.post("/api/v1/analyses", json={"username": "blue_bella"}, headers=OTHER)
+    assert_error(response, 404, "account_not_found")
+    assert_error(client.get(f"/api/v1/jobs/{job['id']}", headers=OTHER), 404, "job_not_found")
 
 
 # -- CORS ----------------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def ctx(app):
 
 def start(username: str) -> Job:
     privacy.grant_consent(username, "mention")
-    job, created = jobs.request_job(username, "test-client", "analysis")
+    job, created = jobs.request_job(username, "analysis")
     assert created
     return job
 
@@ -229,10 +229,10 @@ def test_claim_is_exclusive_until_the_lease_runs_out(ctx):
     first_delivery = job.task_id
     assert jobs.claim(job.id, first_delivery).state == "running"
     assert jobs.claim(job.id, "another-delivery") is None
-    assert jobs.orphaned() == []
+    assert jobs.stuck() == []
     job.lease_until = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    assert [j.id for j in jobs.orphaned()] == [job.id]
+    assert [j.id for j in jobs.stuck()] == [job.id]
     assert jobs.claim(job.id, "another-delivery").task_id == "another-delivery"
     assert jobs.claim(job.id, first_delivery) is None  # the old delivery lost the job
     jobs.finish_failed(job, "internal_error", "x")
@@ -247,10 +247,10 @@ def test_orphaned_jobs_are_sent_again_under_a_new_task_id(ctx, app, monkeypatch)
     jobs.claim(job.id, old_task)
     job.lease_until = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    assert jobs.reassign(job)
+    assert jobs.resend(job)
     job = reload(job)
     assert job.task_id != old_task and sent == [(ANALYSIS.task, {"args": [job.id], "task_id": job.task_id})]
-    assert not jobs.reassign(job)  # no longer orphaned: its lease was renewed
+    assert not jobs.resend(job)  # no longer orphaned: its lease was renewed
 
 
 def test_a_delivery_that_lost_its_job_stops_without_writing(ctx, classifier, local_twitter):

@@ -58,7 +58,7 @@ def cache():
 
 def start(username: str, client: str = "test-client") -> Job:
     privacy.grant_consent(username, "mention")
-    job, created = jobs.request_job(username, client, "recommendations")
+    job, created = jobs.request_job(username, "recommendations")
     assert created
     return job
 
@@ -419,6 +419,6 @@ def test_orphaned_recommendation_jobs_are_sent_again_to_their_task(ctx, app, mon
     jobs.claim(job.id, job.task_id)
     job.lease_until = utcnow()
     db.session.commit()
-    assert jobs.reassign(job)
+    assert jobs.resend(job)
     job = reload(job)
     assert sent == [(RECOMMENDATIONS.task, {"args": [job.id], "task_id": job.task_id})]
