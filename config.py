@@ -179,14 +179,16 @@ class Config:
     ADMIN_CHUNK_SIZE = as_int(os.environ.get("ADMIN_CHUNK_SIZE"), 50)
     ADMIN_CHUNK_SECONDS = as_float(os.environ.get("ADMIN_CHUNK_SECONDS"), 900.0)
     CORS_ORIGINS = as_list(os.environ.get("CORS_ORIGINS"))
+    # Reverse proxies in front of the web process (0: none): their X-Forwarded-* headers are then believed.
+    PROXY_HOPS = as_int(os.environ.get("PROXY_HOPS"), 0)
     MAX_CONTENT_LENGTH = as_int(os.environ.get("MAX_CONTENT_LENGTH"), 16 * 1024)
     # Abuse limits (Flask-Limiter; Redis when REDIS_URL, else this process's memory): failed authentications per
     # client address, and job starts per client.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     AUTH_FAILURE_LIMIT = os.environ.get("AUTH_FAILURE_LIMIT") or "20 per minute"
     JOB_START_LIMIT = os.environ.get("JOB_START_LIMIT") or "60 per minute"
-    # The local demo (server.dev.demo) sets this: short demo keys and a generated SECRET_KEY are then accepted.
-    DEMO = False
+    # The local demo (server.dev.demo) sets DEMO=1: short demo keys are then accepted. Never in production.
+    DEMO = as_bool(os.environ.get("DEMO"))
 
     # Privacy: analyse only accounts that opted in; blank stored tweet text after this many days (0: keep).
     REQUIRE_CONSENT = as_bool(os.environ.get("REQUIRE_CONSENT"), True)

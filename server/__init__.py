@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSTANCE_DIR, MIN_SECRET_LENGTH, Config
 
@@ -30,7 +31,7 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
     # Imported here, not at the top: submodules import ``server.*`` themselves, and this keeps that free of cycles.
     from server import api, cli, extensions, models  # noqa: F401  (models: register the tables)
     from server.api import contract, errors
-    from server.web import auth, home, results
+    from server.web import access_log, auth, home, results
 
     app = contract.create_app(__name__, instance_path=str(INSTANCE_DIR))
     app.json = extensions.JSONProvider(app)
@@ -39,6 +40,11 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
         app.config.update(settings)
     check_settings(app.config)
     app.permanent_session_lifetime = timedelta(days=app.config["SESSION_DAYS"])
+    if app.config["PROXY_HOPS"]:
+        # Behind N reverse proxies: the client's address (abuse limits) and scheme come from their headers.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    access_log.install()
     for url in (app.config["SQLALCHEMY_DATABASE_URI"], app.config["CELERY"]["broker_url"]):
         _ensure_sqlite_directory(url)
 

@@ -40,7 +40,8 @@ def get_caller():
     caller = Caller(kind=principal.kind)
     if principal.kind == "client":
         caller.client_id, caller.trusted = principal.client_id, principal.trusted
-        caller.sign_in_url = url_for("auth.login", client=principal.client_id, _external=True)
+        base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+        caller.sign_in_url = base + url_for("auth.login", client=principal.client_id)
         caller.accounts = authorised_accounts(principal.client_id)
     elif principal.kind == "session":
         caller.username, caller.accounts = principal.username, [principal.username]

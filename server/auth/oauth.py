@@ -66,10 +66,15 @@ class TwitterOAuth(tweepy.OAuth2UserHandler):
     def _url(self, url: str) -> str:
         return self.rewriter.rewrite_url(url) if self.rewriter else url
 
-    def request(self, method, url, *args, **kwargs):
-        """Send like requests-oauthlib, to the stand-in when configured (after oauthlib checked the https URL)."""
-        kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, self._url(str(url)), *args, **kwargs)
+    def send(self, request, **kwargs):
+        """Send a prepared request, to the stand-in when configured.
+
+        Rewritten here, after requests-oauthlib checked that the URL is https (a stand-in may be plain http).
+        """
+        request.url = self._url(str(request.url))
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
 
     def start(self) -> tuple[str, str, str]:
         """The authorize URL to send the person to, its ``state`` and the PKCE verifier to keep until the callback."""
@@ -100,4 +105,6 @@ class TwitterOAuth(tweepy.OAuth2UserHandler):
 
     def refresh(self, refresh_token: str) -> dict:
         """New tokens for a refresh token (Twitter rotates it: store the new one)."""
-        return dict(self.refresh_token(TOKEN_URL, refresh_token=refresh_token, auth=self.auth, include_client_id=True))
+        # Public clients name themselves in the body (requests-oauthlib's refresh has no include_client_id).
+        token = self.refresh_token(TOKEN_URL, refresh_token=refresh_token, auth=self.auth, client_id=self.client_id)
+        return dict(token)

@@ -1,8 +1,9 @@
 """The demo: web + worker on the embedded defaults, with the local Twitter API serving the demo world.
 
 ``python -m server.dev.demo`` (what ``make run`` runs) migrates a SQLite database in ``instance/demo/``, serves the
-demo world on a local Twitter API (dates moved to now), starts a real Celery worker on kombu's SQL transport
-and the Flask web server, prints ``curl`` commands that work, and runs until Ctrl-C. No credentials, no Redis,
+demo world on a local Twitter API (dates moved to now, "Sign in with X" included), starts the processes of the
+``Procfile`` (gunicorn, a Celery worker on kombu's SQL transport, beat), prints ``curl`` commands that work and
+where to sign in, and runs until Ctrl-C. No credentials, no Redis,
 no PostgreSQL. At startup it also stores the demo world's follow edges, usernames and hashtags as the follower
 graph (``--no-graph`` skips that). ``--smoke`` instead runs one analysis through the HTTP API, prints it, then
 (with the graph) analyses the other demo accounts, opts them in to matching and prints one recommendation for the
@@ -20,6 +21,7 @@ import contextlib
 import gzip
 import json
 import logging
+import secrets
 import signal
 import socket
 import subprocess
@@ -33,6 +35,7 @@ from typing import TYPE_CHECKING
 import requests
 
 from config import INSTANCE_DIR, ROOT, Config, celery_settings, child_environment
+from server.dev.twitter_local.app import DEMO_BEARER_TOKEN, DEMO_CLIENT_ID
 
 if TYPE_CHECKING:
     from server.dev.twitter_local.app import LocalApiServer
@@ -41,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 DEMO_WORLD = ROOT / "server" / "dev" / "twitter_local" / "demo_world"
 DEMO_API_KEY = "demo-key"  # printed on purpose: the demo binds to 127.0.0.1 and holds only demo data
+DEMO_SWEEP_SECONDS = 15  # beat's sweep for lost jobs: often, so a killed demo worker's job comes back quickly
 DEMO_ACCOUNTS = ("sunny_sam", "calm_carla", "stressed_steve", "blue_bella")
 START_TIMEOUT = 180  # seconds for the worker and the web server to come up (a busy CPU loads slowly)
 # The mood each persona of the demo world is written to show (server.dev.twitter_local.build_demo.PERSONAS).
@@ -82,12 +86,18 @@ def import_demo_graph() -> str:
 
 
 def grant_demo_consent(usernames: Iterable[str]) -> None:
-    """Record ``source="demo"`` consent for the demo accounts (idempotent): the demo analyses only those."""
+    """Record ``source="demo"`` consent for the demo accounts and authorise the demo key for them (idempotent).
+
+    Other accounts are reached by signing in with X on the local Twitter API.
+    """
+    from server.auth.principals import authorise
     from server.extensions import db
     from server.privacy import grant_consent
+    from server.web.auth import client_id
 
     for username in usernames:
         grant_consent(username, "demo")
+        authorise(client_id(DEMO_API_KEY), username, "demo")
     db.session.commit()
 
 
@@ -113,6 +123,7 @@ class DemoStack:
         self.extra_env = env or {}
         self.children: dict[str, subprocess.Popen] = {}
         self.twitter: LocalApiServer | None = None
+        self.secret_key = secrets.token_urlsafe(32)  # a new one per run: sessions and links end with the demo
 
     def settings(self) -> dict[str, str]:
         """The variables ``config.py`` reads, as the children get them."""
@@ -121,8 +132,14 @@ class DemoStack:
             "BROKER_URL": f"sqla+sqlite:///{self.directory / 'broker.db'}",
             "REDIS_URL": "",
             "API_KEYS": DEMO_API_KEY,
+            "DEMO": "1",
+            "SECRET_KEY": self.secret_key,
+            "PUBLIC_BASE_URL": self.url,
+            "SESSION_COOKIE_SECURE": "0",  # plain http on 127.0.0.1
+            "JOB_SWEEP_SECONDS": str(DEMO_SWEEP_SECONDS),
             "TWITTER_API_BASE": self.twitter.url if self.twitter else "",
             "TWITTER_BEARER_TOKEN": self.twitter_token,
+            "TWITTER_CLIENT_ID": DEMO_CLIENT_ID,
             "HF_HUB_OFFLINE": "1",
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
@@ -130,18 +147,22 @@ class DemoStack:
 
     def start(self) -> DemoStack:
         """Start everything and wait until the API answers and the worker consumes."""
-        from server.dev.twitter_local import DEMO_BEARER_TOKEN, start_local_api
+        from server.dev.twitter_local import start_local_api
 
         self.directory.mkdir(parents=True, exist_ok=True)
         self.twitter_token = DEMO_BEARER_TOKEN
         self.twitter = start_local_api(DEMO_WORLD, port=self.twitter_port, shift_dates=True)
         self._migrate()
         env = child_environment(**self.settings())
+        # The Procfile's three processes, with demo-sized settings.
         worker = [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "--concurrency=1"]
         worker += ["--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-        web = [sys.executable, "-m", "flask", "--app", "server", "run", "--host", "127.0.0.1"]
-        web += ["--port", str(self.web_port), "--no-reload", "--no-debugger"]
+        beat = [sys.executable, "-m", "celery", "-A", "tasks.worker", "beat", "--loglevel=INFO"]
+        beat += ["--schedule", str(self.directory / "celerybeat-schedule")]
+        web = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "--workers", "1"]
+        web += ["--bind", f"127.0.0.1:{self.web_port}", "server:create_app()"]
         self._spawn("worker", worker, env)
+        self._spawn("beat", beat, env)
         self._spawn("web", web, env)
         self._wait_until_up()
         return self
@@ -159,6 +180,7 @@ class DemoStack:
                 "SQLALCHEMY_DATABASE_URI": settings["DATABASE_URL"],
                 "CELERY": celery_settings(settings["BROKER_URL"], Config.CELERY_QUEUE),
                 "API_KEYS": [DEMO_API_KEY],
+                "DEMO": True,
             },
         )
         with app.app_context():
@@ -252,17 +274,20 @@ class DemoStack:
 
 def instructions(stack: DemoStack) -> str:
     """What to type to use the running demo."""
+    from server.web.auth import client_id
+
     key, url = DEMO_API_KEY, stack.url
     return f"""
 mood-analytics demo is running (Ctrl-C stops it)
   API        {url}/api/v1   (OpenAPI document: {url}/api/v1/openapi.json)
   Twitter    local stand-in at {stack.twitter.url if stack.twitter else "-"}, demo world; try {", ".join(DEMO_ACCOUNTS)}
   Graph      {stack.graph_summary}
-  Logs       {stack.directory}/worker.log, {stack.directory}/web.log
+  Logs       {stack.directory}/web.log, worker.log, beat.log
 
-The demo accounts agreed to be analysed; another account answers 403 consent_required until it agrees:
-  curl -s -X PUT {url}/api/v1/accounts/<username>/consent -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\
-       -d '{{"signed_in": true}}'
+Sign in with X in a browser: open {url}/ and pick any account on the local Twitter page (consent, your own
+session, and your account's data readable by you alone: {url}/api/v1/accounts/<you>/consent).
+The demo key may reach the demo accounts only; every other account answers 404 until its owner authorises the key
+by signing in through it:  {url}/auth/login?client={client_id(key)}
 Analyse a demo account (answers 202 with the job and its Location):
   curl -s -X POST {url}/api/v1/analyses -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\
        -d '{{"username": "sunny_sam"}}'

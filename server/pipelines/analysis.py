@@ -225,29 +225,34 @@ def analyse_tweets(
     return assess_account(run, account, classifier.version)
 
 
-def fetch_job_account(run: JobRun, client: tweepy.Client) -> tuple[TwitterUser, Account]:
-    """Re-check consent (it may have been withdrawn since), look the account up and tie it to the job."""
+def fetch_job_account(run: JobRun, client: tweepy.Client, owner_id: str | None = None) -> tuple[TwitterUser, Account]:
+    """Re-check consent (it may have been withdrawn since), look the account up and tie it to the job.
+
+    ``owner_id``: ``client`` acts as that account, which may read itself even when protected.
+    """
     require_consent(run.job.username, current_app.config["REQUIRE_CONSENT"])
     with run.phase("fetch"):
-        user = lookup_user(client, run.job.username)
+        user = lookup_user(client, run.job.username, owner_id)
     with run.phase("persist"):
         account = store_account(user)
         run.checkpoint(account_id=account.id)
     return user, account
 
 
-def account_client(username: str, app_client: tweepy.Client) -> tweepy.Client:
-    """The client to read the account with: its owner's own token when they signed in with X, else the app's.
+def owner_client(username: str) -> tuple[tweepy.Client | None, str | None]:
+    """A client acting as the account itself, and its id, when its owner signed in with X (we hold a live token).
 
-    With the owner's token a protected account is readable, and its requests count against the owner's limits.
+    With it a protected account reads its own tweets, and its requests count against the owner's rate limits.
     """
     consent = find_consent(username)
-    own = user_client(current_app.config, consent.twitter_id if consent is not None else None)
-    return own or app_client
+    owner_id = consent.twitter_id if consent is not None else None
+    client = user_client(current_app.config, owner_id)
+    return client, owner_id if client is not None else None
 
 
 def execute(run: JobRun, resources: Resources) -> Analysis:
     """Every step of an analysis job; returns the new Analysis, which the runner commits with the job's success."""
-    client = account_client(run.job.username, resources.twitter)
-    user, account = fetch_job_account(run, client)
+    own, owner_id = owner_client(run.job.username)
+    client = own or resources.twitter
+    user, account = fetch_job_account(run, client, owner_id)
     return analyse_tweets(run, account, client, user, resources.load_classifier)

@@ -102,14 +102,17 @@ def account_error(errors: list[dict], username: str) -> AccountUnavailable:
     return AccountUnavailable(f"@{username} does not exist", "user_not_found")
 
 
-def lookup_user(client: tweepy.Client, username: str) -> TwitterUser:
-    """Look up an account by username; :class:`AccountUnavailable` for unknown, suspended or protected ones."""
+def lookup_user(client: tweepy.Client, username: str, owner_id: str | None = None) -> TwitterUser:
+    """Look up an account by username; :class:`AccountUnavailable` for unknown, suspended or protected ones.
+
+    ``owner_id``: ``client`` acts as that account (its own token), which may read itself even when protected.
+    """
     with typed_errors(f"looking up @{username}"):
         response = client.get_user(username=username, user_fields=USER_FIELDS)
     if response.data is None:
         raise account_error(response.errors or [], username)
     user = response.data
-    if user.protected:
+    if user.protected and str(user.id) != owner_id:
         raise AccountUnavailable(f"@{user.username} is protected: its tweets are not public", "user_protected")
     metrics = user.public_metrics or {}
     return TwitterUser(str(user.id), user.username, user.name, bool(user.protected), int(metrics.get("tweet_count", 0)))

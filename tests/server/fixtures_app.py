@@ -12,15 +12,17 @@ import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import requests
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from config import TestConfig, celery_settings
 from server import create_app
 from server.auth.principals import authorise
-from server.dev.twitter_local import DEMO_BEARER_TOKEN, start_local_api
+from server.dev.twitter_local import DEMO_BEARER_TOKEN, DEMO_CLIENT_ID, start_local_api
 from server.extensions import db
 from server.privacy import grant_consent
 from server.web.auth import client_id
@@ -83,6 +85,7 @@ def app_settings(database_uri: str, broker_url: str, twitter_url: str | None, **
         "CELERY_QUEUE": "mood-test",
         "TWITTER_API_BASE": twitter_url,
         "TWITTER_BEARER_TOKEN": DEMO_BEARER_TOKEN,
+        "TWITTER_CLIENT_ID": DEMO_CLIENT_ID,
         "TWITTER_TIMEOUT": 2.0,
         "TWITTER_MAX_RETRIES": 2,
         "TWITTER_BACKOFF_BASE": 0.2,
@@ -156,3 +159,24 @@ def new_account(api, prefix: str, texts: list[str | dict] = (), **fields) -> dic
 
 def twitter_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def authorize_on_twitter(authorize_url: str, username: str, decision: str = "allow") -> str:
+    """Answer the local Twitter API's consent page as ``username``; returns where it redirects (our callback)."""
+    page = requests.get(authorize_url, timeout=5)
+    assert page.status_code == 200 and "Authorize app" in page.text, page.text
+    form = dict(parse_qsl(urlsplit(authorize_url).query))
+    action = urlsplit(authorize_url)._replace(query="").geturl()
+    answer = requests.post(
+        action, data={**form, "username": username, "decision": decision}, allow_redirects=False, timeout=5
+    )
+    assert answer.status_code == 302, answer.text
+    return answer.headers["Location"]
+
+
+def sign_in_with_x(client, username: str, query: str = "", decision: str = "allow"):
+    """Go through "Sign in with X" as ``username`` (``query``: ``?client=...``); returns the callback's response."""
+    login = client.get(f"/auth/login{query}")
+    assert login.status_code == 302, login.get_data(as_text=True)
+    callback = urlsplit(authorize_on_twitter(login.headers["Location"], username, decision))
+    return client.get(f"{callback.path}?{callback.query}")

@@ -17,7 +17,7 @@ from server.jobs.kinds import ANALYSIS
 from server.jobs.runner import Resources, run_job
 from server.models import Account, Analysis, Job, Tweet, TweetEmotion, TweetHashtag, utcnow
 from server.pipelines import analysis
-from tests.server.fixtures_app import new_account, twitter_time
+from tests.server.fixtures_app import AUTH, new_account, twitter_time
 
 
 @pytest.fixture
@@ -239,7 +239,7 @@ def test_claim_is_exclusive_until_the_lease_runs_out(ctx):
     assert jobs.claim(job.id, "another-delivery") is None
 
 
-def test_orphaned_jobs_are_sent_again_under_a_new_task_id(ctx, app, monkeypatch):
+def test_stuck_jobs_are_sent_again_under_a_new_task_id(ctx, app, monkeypatch):
     sent = []
     monkeypatch.setattr(app.extensions["celery"], "send_task", lambda name, **kw: sent.append((name, kw)))
     job = start("sunny_sam")
@@ -250,7 +250,65 @@ def test_orphaned_jobs_are_sent_again_under_a_new_task_id(ctx, app, monkeypatch)
     assert jobs.resend(job)
     job = reload(job)
     assert job.task_id != old_task and sent == [(ANALYSIS.task, {"args": [job.id], "task_id": job.task_id})]
-    assert not jobs.resend(job)  # no longer orphaned: its lease was renewed
+    assert job.resends == 1
+    assert not jobs.resend(job)  # no longer stuck: it has a new lease
+
+
+def test_the_sweep_resends_lost_pending_jobs_with_growing_spacing(ctx, app, monkeypatch):
+    sent = []
+    monkeypatch.setattr(app.extensions["celery"], "send_task", lambda name, **kw: sent.append(kw["task_id"]))
+    lease = app.config["JOB_LEASE_SECONDS"]
+    job = start("sunny_sam")  # pending: its message was sent, then lost with the broker
+    assert jobs.sweep() == 0  # within its grace (the lease)
+    spacing = []
+    for _ in range(3):
+        job.lease_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        before = utcnow()
+        assert jobs.sweep() == 1
+        job = reload(job)
+        spacing.append(round((job.lease_until - before).total_seconds() / lease))
+    assert spacing == [1, 2, 4] and len(set(sent)) == 3 and job.state == "pending"
+    # Every message of a pending job may start it (none runs yet); the first one does, the rest find it taken.
+    assert jobs.claim(job.id, sent[0]).state == "running"
+    assert jobs.claim(job.id, sent[2]) is None
+
+
+def test_a_request_for_an_account_whose_job_is_stuck_sends_it_again(client, app, monkeypatch):
+    sent = []
+    monkeypatch.setattr(app.extensions["celery"], "send_task", lambda name, **kw: sent.append(kw["task_id"]))
+    first = client.post("/api/v1/analyses", json={"username": "sunny_sam"}, headers=AUTH).get_json()["job"]
+    with app.app_context():
+        db.session.get(Job, first["id"]).lease_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    again = client.post("/api/v1/analyses", json={"username": "sunny_sam"}, headers=AUTH).get_json()["job"]
+    assert again["id"] == first["id"] and len(sent) == 2 and sent[0] != sent[1]
+    with app.app_context():
+        assert db.session.get(Job, first["id"]).task_id == sent[1]
+
+
+def test_a_stuck_job_whose_broker_is_down_stays_for_the_next_sweep(ctx, app, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    job = start("sunny_sam")
+    job.lease_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    monkeypatch.setattr(app.extensions["celery"], "send_task", refuse)
+    with pytest.raises(jobs.QueueUnavailable):
+        jobs.sweep()
+    job = reload(job)
+    assert job.state == "pending" and job.lease_until <= utcnow() and jobs.stuck() == [job]
+
+
+def test_a_job_whose_process_died_is_taken_over_only_from_that_delivery(ctx):
+    job = start("sunny_sam")
+    lost = job.task_id
+    jobs.claim(job.id, lost)
+    assert not jobs.take_over(job.id, "some-other-delivery", "resumer")
+    assert jobs.take_over(job.id, lost, "resumer")
+    assert jobs.claim(job.id, lost) is None  # the dead delivery's message, if it ever comes back
+    assert jobs.claim(job.id, "resumer", worker="w1@host").worker == "w1@host"
 
 
 def test_a_delivery_that_lost_its_job_stops_without_writing(ctx, classifier, local_twitter):
