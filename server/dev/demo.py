@@ -306,8 +306,30 @@ Recommend friends, big accounts and hashtags (a job like the analysis; then read
 """
 
 
+def smoke_sign_in(stack: DemoStack, username: str) -> int:
+    """Sign in with X as ``username`` over real HTTP (a browser's requests), then read its own consent; 0 when done."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    browser = requests.Session()
+    authorize = browser.get(f"{stack.url}/auth/login", allow_redirects=False, timeout=10).headers["Location"]
+    form = dict(parse_qsl(urlsplit(authorize).query), username=username, decision="allow")
+    action = urlsplit(authorize)._replace(query="").geturl()
+    callback = browser.post(action, data=form, allow_redirects=False, timeout=10).headers["Location"]
+    home = browser.get(callback, timeout=10)  # the callback, then the home page it redirects to
+    me = browser.get(f"{stack.url}/auth/me", timeout=10).json()
+    consent = browser.get(f"{stack.url}/api/v1/accounts/{username}/consent", timeout=10).json()
+    signed_in = home.ok and me["signed_in"] and consent.get("consent", {}).get("source") == "oauth"
+    print(f"Sign in with X: {'signed in as @' + me['user']['username'] if signed_in else 'FAILED'}", flush=True)
+    return 0 if signed_in else 1
+
+
 def smoke(stack: DemoStack, username: str) -> int:
-    """One analysis end to end through the HTTP API, then (with the graph) one recommendation; 0 when they succeeded."""
+    """Sign in with X, one analysis end to end through the HTTP API, then (with the graph) one recommendation.
+
+    0 when they all succeeded.
+    """
+    if smoke_sign_in(stack, "quiet_quinn"):
+        return 1
     job, seconds = stack.analyse(username)
     print(f"job {job['id']} for @{username}: {job['state']} in {seconds:.1f} s, progress {job['progress']}")
     if job["state"] != "succeeded":

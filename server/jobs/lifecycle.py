@@ -74,9 +74,20 @@ def request_job(username: str, kind: str = "analysis") -> tuple[Job, bool]:
     return job, True
 
 
+def send(job: Job, task_id: str, **options) -> None:
+    """Send the message of the job's task under ``task_id``, at the queue's default priority.
+
+    ``send_task`` does not apply ``task_default_priority`` itself; on Redis it keeps new work behind resumed jobs.
+    """
+    celery = current_app.extensions["celery"]
+    priority = celery.conf.task_default_priority
+    if priority is not None:
+        options.setdefault("priority", priority)
+    celery.send_task(kind_of(job.kind).task, args=[job.id], task_id=task_id, **options)
+
+
 def enqueue(job: Job, countdown: float | None = None) -> None:
     """Send the job's task message (due in ``countdown`` s) after the commit; fails the job if the broker is down."""
-    celery = current_app.extensions["celery"]
     options = {}
     if countdown:
         # A delayed job is not orphaned while it waits: its lease starts when its message becomes due.
@@ -84,7 +95,7 @@ def enqueue(job: Job, countdown: float | None = None) -> None:
         db.session.commit()
         options["countdown"] = countdown
     try:
-        celery.send_task(kind_of(job.kind).task, args=[job.id], task_id=job.task_id, **options)
+        send(job, job.task_id, **options)
     except Exception as error:  # kombu raises OperationalError, redis ConnectionError, sqlite errors...
         logger.exception("could not enqueue job %s", job.id)
         finish_failed(job, "queue_unavailable", "The job queue is unavailable; please try again later.")
@@ -197,7 +208,7 @@ def resend(job: Job) -> bool:
         return False
     db.session.refresh(job)
     try:
-        current_app.extensions["celery"].send_task(kind_of(job.kind).task, args=[job.id], task_id=new_task_id)
+        send(job, new_task_id)
     except Exception as error:  # kombu, redis and sqlite errors alike: the broker is not there
         logger.warning("could not re-send job %s: %s", job.id, error)
         write(sa.update(Job).where(Job.id == job.id, Job.task_id == new_task_id).values(lease_until=now))

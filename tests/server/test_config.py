@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,3 +126,13 @@ def test_scoring_config_reads_mood_settings_and_falls_back():
         "MOOD_MIN_EMOTIONAL_WEIGHT": 8,
     }
     assert config.scoring_config(full) == ScoringConfig(1, 2, 3, 4, 5, 6, 7, 8)
+
+
+def test_every_process_reads_the_dotenv_file_and_the_real_environment_wins(tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("API_KEYS=from-the-file\nTWEET_LIMIT=123\n")
+    code = "from config import Config; print(Config.API_KEYS, Config.TWEET_LIMIT)"
+    env = {**os.environ, "ENV_FILE": str(dotenv), "TWEET_LIMIT": "77"}
+    env.pop("API_KEYS", None)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["['from-the-file']", "77"], result.stderr

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -112,6 +113,59 @@ class Worker:
         self.process.wait(timeout=30)
 
 
+class Beat(Worker):
+    """A ``celery -A tasks.worker beat`` subprocess (the periodic tasks: the job sweep among them)."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, schedule: Path):
+        self.log_path = log_path
+        command = [sys.executable, "-m", "celery", "-A", "tasks.worker", "beat", "--loglevel=INFO"]
+        command += ["--schedule", str(schedule)]
+        with open(log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def wait_ready(self, timeout: float = WORKER_READY_TIMEOUT) -> Beat:
+        """Block until beat runs (its ``Starting...`` line)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if "beat: Starting..." in self.log():
+                return self
+            if self.process.poll() is not None:
+                pytest.fail(f"beat exited with {self.process.returncode}:\n{self.log()[-4000:]}")
+            time.sleep(0.2)
+        pytest.fail(f"beat not started after {timeout} s:\n{self.log()[-4000:]}")
+
+
+class RedisServer:
+    """A redis-server of the test's own on a spare port, without persistence (a restart loses every message)."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> RedisServer:
+        """Start it and wait until it answers."""
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        command += ["--dir", str(self.directory)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not answers(self.port):
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL it: every queued and unacknowledged message is gone."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
 @dataclass
 class Stack:
     """A database and a broker shared by an in-process app (the API) and worker subprocesses (the jobs)."""
@@ -123,6 +177,7 @@ class Stack:
     directory: Path
     queue: str = field(default_factory=lambda: f"mood-test-{uuid.uuid4().hex[:8]}")
     workers: list[Worker] = field(default_factory=list)
+    beats: list[Beat] = field(default_factory=list)
 
     def __post_init__(self):
         settings = app_settings(self.database_uri, self.broker_url, self.twitter_url)
@@ -156,6 +211,12 @@ class Stack:
         self.workers.append(worker)
         return worker.wait_ready()
 
+    def start_beat(self, **env) -> Beat:
+        """Start beat on this stack (once: exactly one beat per deployment) and wait until it runs."""
+        beat = Beat(self.env(**env), self.directory / "beat.log", self.directory / "beat-schedule")
+        self.beats.append(beat)
+        return beat.wait_ready()
+
     def post(self, username: str, headers: dict = AUTH):
         """``POST /api/v1/analyses``."""
         return self.client.post("/api/v1/analyses", json={"username": username}, headers=headers)
@@ -178,9 +239,9 @@ class Stack:
         pytest.fail(f"job {job_id} still {job['state']} after {timeout} s: {job}\n{logs}")
 
     def close(self) -> None:
-        """Stop the workers and release the database."""
-        for worker in self.workers:
-            worker.stop()
+        """Stop beat and the workers and release the database."""
+        for process in [*self.beats, *self.workers]:
+            process.stop()
         with self.app.app_context():
             db.engine.dispose()
 
@@ -259,6 +320,49 @@ def fresh_stack(tmp_path, local_twitter):
     stack = _sqlite_stack("fresh", tmp_path, None, local_twitter.url)
     yield stack
     stack.close()
+
+
+def _fresh_postgres_database() -> str:
+    import psycopg
+
+    name = f"mood_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return name
+
+
+def _drop_postgres_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of the test's own (skipped when redis-server is not installed)."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("no redis-server to start")
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def production_stack(tmp_path, local_twitter):
+    """What a deployment runs: PostgreSQL + Redis (a fresh database and a queue of its own), no worker yet."""
+    if not (answers(5432) and answers(6379)):
+        pytest.skip("needs PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379")
+    name = _fresh_postgres_database()
+    uri = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    stack = Stack("production", uri, REDIS_URL, local_twitter.url, tmp_path)
+    try:
+        migrate(stack.app)
+        yield stack
+    finally:
+        stack.close()
+        _drop_redis_queue(stack.queue)
+        _drop_postgres_database(name)
 
 
 @pytest.fixture

@@ -17,7 +17,11 @@ def test_demo_smoke_analyses_a_demo_account_over_http(tmp_path):
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "succeeded" in result.stdout and '"status"' in result.stdout and '"model_version"' in result.stdout
-    assert {"worker.log", "web.log", "mood.db"} <= {p.name for p in tmp_path.iterdir()}
+    assert "Sign in with X: signed in as @quiet_quinn" in result.stdout
+    assert {"worker.log", "web.log", "beat.log", "mood.db"} <= {p.name for p in tmp_path.iterdir()}
+    web_log = (tmp_path / "web.log").read_text()
+    assert "GET /auth/callback?state=[redacted]&code=[redacted]" in web_log  # gunicorn's access log, redacted
+    assert "beat: Starting" in (tmp_path / "beat.log").read_text()  # the Procfile's third process
 
 
 def test_persona_accounts_are_the_persona_accounts_with_enough_own_tweets():
