@@ -149,7 +149,9 @@ def authorize_page():
     hidden = "".join(
         f"<input type=hidden name={name} value='{escape(request.args.get(name, ''))}'>" for name in AUTHORIZE_PARAMS
     )
-    users = [user for user in world.users.values() if not user.get("suspended")][:LISTED_ACCOUNTS]
+    active = [user for user in world.users.values() if not user.get("suspended")]
+    # The busiest accounts first (the demo's persona accounts among them); any other can be typed in.
+    users = sorted(active, key=lambda user: -len(world.timeline_ids(user["id"])))[:LISTED_ACCOUNTS]
     options = "".join(f"<option value='{escape(u['username'])}'>@{escape(u['username'])}</option>" for u in users)
     body = (
         f"<p>An app wants to sign you in and read: <b>{escape(request.args['scope'])}</b>.</p>"
