@@ -24,6 +24,7 @@ from server import create_app
 from server.auth.principals import authorise
 from server.dev.twitter_local import DEMO_BEARER_TOKEN, DEMO_CLIENT_ID, start_local_api
 from server.extensions import db
+from server.models import Analysis
 from server.privacy import grant_consent
 from server.web.auth import client_id
 
@@ -180,3 +181,29 @@ def sign_in_with_x(client, username: str, query: str = "", decision: str = "allo
     assert login.status_code == 302, login.get_data(as_text=True)
     callback = urlsplit(authorize_on_twitter(login.headers["Location"], username, decision))
     return client.get(f"{callback.path}?{callback.query}")
+
+
+def analysis_row(account_id: int, **fields) -> Analysis:
+    """A stored analysis for tests that read results: a Cheerful mood over a plausible window, ``fields`` on top."""
+    values = dict(
+        account_id=account_id,
+        model_version="test-1",
+        status="Cheerful",
+        reason=None,
+        confidence=0.7,
+        low_confidence=False,
+        positivity=0.6,
+        negativity=0.4,
+        emotional_weight=9.5,
+        tweet_count=12,
+        own_count=9,
+        reply_count=1,
+        quote_count=1,
+        retweet_count=1,
+        window_start=datetime(2026, 11, 1, tzinfo=UTC),
+        window_end=datetime(2026, 11, 20, tzinfo=UTC),
+        breakdown=dict.fromkeys(("sadness", "joy", "love", "anger", "fear", "surprise"), 1 / 6),
+        happiest={"id": "1", "text": "yay", "score": 0.9},
+        saddest={"id": "2", "text": "meh", "score": 0.4},
+    )
+    return Analysis(**{**values, **fields})

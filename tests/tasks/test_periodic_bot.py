@@ -24,7 +24,7 @@ def bot_env(bot_user: dict) -> dict:
         "TWITTER_CONSUMER_SECRET": "local-secret",
         "TWITTER_ACCESS_TOKEN": f"{bot_user['id']}-bottoken",
         "TWITTER_ACCESS_TOKEN_SECRET": "local-access-secret",
-        "SECRET_KEY": "worker-test-secret",
+        "SECRET_KEY": "worker-test-secret-of-24-chars-or-more",
         "BOT_LEASE_SECONDS": LEASE_SECONDS,
         "TWITTER_TIMEOUT": POST_DELAY * 4,  # the slow post is interrupted by the kill, not by a timeout
     }

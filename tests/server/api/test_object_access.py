@@ -7,15 +7,14 @@ the owner's signed-in session, the client the owner authorised through "Sign in 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from server.extensions import db
-from server.models import Account, Analysis, Job, Recommendation, Tweet
+from server.models import Account, Job, Recommendation, Tweet
 from server.web.auth import client_id
-from tests.server.fixtures_app import OTHER_KEY, TEST_KEY, sign_in_with_x
+from tests.server.fixtures_app import OTHER_KEY, TEST_KEY, analysis_row, sign_in_with_x
 
 A = {"X-API-Key": TEST_KEY}  # the client sunny_sam's owner authorised
 B = {"X-API-Key": OTHER_KEY}  # an attacker holding a valid API key of its own
@@ -58,7 +57,7 @@ def owned(app, client):
         db.session.add(job)
         db.session.flush()
         db.session.add(Tweet(id="1", account_id=account.id, created_at=account.created_at, text="hi", kind="own"))
-        analysis = Analysis(account_id=account.id, job_id=job.id, status="Cheerful", **ANALYSIS_FIELDS)
+        analysis = analysis_row(account.id, job_id=job.id, tweet_count=1, happiest=None, saddest=None)
         recommendation = Recommendation(account_id=account.id, job_id=job.id, friends=[], big_accounts=[], hashtags=[])
         db.session.add_all([analysis, recommendation])
         db.session.commit()
@@ -135,24 +134,3 @@ def test_the_attacker_scenario_ends_in_404s_and_the_owners_data_intact(app, owne
     assert owner.get("/api/v1/accounts/sunny_sam/consent", headers=A).get_json()["consent"]["given"] is True
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Tweet)) == 1
-
-
-ANALYSIS_FIELDS = dict(
-    model_version="test-model",
-    window_start=datetime(2026, 11, 1, tzinfo=UTC),
-    window_end=datetime(2026, 11, 20, tzinfo=UTC),
-    reason=None,
-    confidence=0.7,
-    low_confidence=False,
-    positivity=0.6,
-    negativity=0.4,
-    emotional_weight=9.5,
-    tweet_count=1,
-    own_count=1,
-    reply_count=0,
-    quote_count=0,
-    retweet_count=0,
-    breakdown=dict.fromkeys(("sadness", "joy", "love", "anger", "fear", "surprise"), 1 / 6),
-    happiest=None,
-    saddest=None,
-)

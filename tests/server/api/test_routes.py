@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 import sqlalchemy as sa
 
 from server.auth.principals import authorise
 from server.extensions import db
-from server.models import Account, Analysis, Job
+from server.models import Account, Job
 from server.web.auth import client_id
-from tests.server.fixtures_app import AUTH, OTHER_KEY
+from tests.server.fixtures_app import AUTH, OTHER_KEY, analysis_row
 
 OTHER = {"X-API-Key": OTHER_KEY}
 
@@ -186,29 +184,8 @@ def store_analyses(app, username: str, client_key: str, statuses: list[str | Non
         db.session.add(account)
         db.session.flush()
         for status in statuses:
-            db.session.add(
-                Analysis(
-                    account_id=account.id,
-                    model_version="test-1",
-                    status=status,
-                    reason=None if status else "too_few_emotional_tweets",
-                    confidence=0.7,
-                    low_confidence=status is None,
-                    positivity=0.6,
-                    negativity=0.4,
-                    emotional_weight=9.5,
-                    tweet_count=12,
-                    own_count=9,
-                    reply_count=1,
-                    quote_count=1,
-                    retweet_count=1,
-                    window_start=datetime(2026, 11, 1, tzinfo=UTC),
-                    window_end=datetime(2026, 11, 20, tzinfo=UTC),
-                    breakdown=dict.fromkeys(("sadness", "joy", "love", "anger", "fear", "surprise"), 1 / 6),
-                    happiest={"id": "1", "text": "yay", "score": 0.9},
-                    saddest={"id": "2", "text": "meh", "score": 0.4},
-                )
-            )
+            reason = None if status else "too_few_emotional_tweets"
+            db.session.add(analysis_row(account.id, status=status, reason=reason, low_confidence=status is None))
         authorise(client_id(client_key), username, "sign_in")
         db.session.commit()
 
