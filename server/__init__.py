@@ -47,6 +47,9 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
     access_log.install()
     for url in (app.config["SQLALCHEMY_DATABASE_URI"], app.config["CELERY"]["broker_url"]):
         _ensure_sqlite_directory(url)
+    schedule = app.config["CELERY"].get("beat_schedule_filename")
+    if schedule:  # beat writes its state there and crashes when the folder is missing (a fresh checkout)
+        Path(schedule).parent.mkdir(parents=True, exist_ok=True)
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
