@@ -23,11 +23,10 @@ from server.api.contract import API_PREFIX, blueprint, errors
 from server.api.errors import ApiError
 from server.api.schemas import JobEnvelope
 from server.auth import sessions
-from server.auth.principals import Principal, may_reach
+from server.auth.principals import Principal, client_id, may_reach
 from server.extensions import db, limiter
 from server.jobs.kinds import kind_of
 from server.models import Account
-from server.web.auth import client_id
 
 bp = blueprint("api", url_prefix=API_PREFIX)
 

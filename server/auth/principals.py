@@ -8,6 +8,7 @@ same 404 as for an account that does not exist, so existence does not leak.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,6 +19,11 @@ from server.extensions import db
 from server.models import AccessGrant, Account, Consent, upsert
 
 GRANT_SOURCES = ("oauth", "sign_in", "demo")
+
+
+def client_id(key: str) -> str:
+    """A stable, non-secret id for an API key (grants and limits store this, never the key)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

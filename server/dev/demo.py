@@ -90,10 +90,9 @@ def grant_demo_consent(usernames: Iterable[str]) -> None:
 
     Other accounts are reached by signing in with X on the local Twitter API.
     """
-    from server.auth.principals import authorise
+    from server.auth.principals import authorise, client_id
     from server.extensions import db
     from server.privacy import grant_consent
-    from server.web.auth import client_id
 
     for username in usernames:
         grant_consent(username, "demo")
@@ -274,7 +273,7 @@ class DemoStack:
 
 def instructions(stack: DemoStack) -> str:
     """What to type to use the running demo."""
-    from server.web.auth import client_id
+    from server.auth.principals import client_id
 
     key, url = DEMO_API_KEY, stack.url
     return f"""

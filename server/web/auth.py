@@ -8,7 +8,6 @@ account. Errors answer in the API's JSON shape.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from urllib.parse import urlsplit
 
@@ -17,15 +16,11 @@ from flask import Blueprint, current_app, redirect, request, session
 from server import privacy
 from server.api.errors import ApiError
 from server.auth import oauth, principals, sessions, tokens
+from server.auth.principals import client_id
 from server.extensions import db
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 PENDING_KEY = "sign_in"  # the flow in progress, in the signed session cookie until the callback
-
-
-def client_id(key: str) -> str:
-    """A stable, non-secret id for an API key (grants and limits store this, never the key)."""
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _safe_next(target: str | None) -> str:

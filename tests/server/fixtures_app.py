@@ -21,12 +21,11 @@ from flask_migrate import upgrade
 
 from config import TestConfig, celery_settings
 from server import create_app
-from server.auth.principals import authorise
+from server.auth.principals import authorise, client_id
 from server.dev.twitter_local import DEMO_BEARER_TOKEN, DEMO_CLIENT_ID, start_local_api
 from server.extensions import db
 from server.models import Analysis
 from server.privacy import grant_consent
-from server.web.auth import client_id
 
 DEMO_WORLD = Path(__file__).resolve().parents[2] / "server" / "dev" / "twitter_local" / "demo_world"
 TEST_KEY, OTHER_KEY = TestConfig.API_KEYS

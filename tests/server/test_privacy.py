@@ -10,7 +10,7 @@ from flask import current_app
 from flask.testing import FlaskClient
 
 from server import jobs, privacy
-from server.auth.principals import authorise
+from server.auth.principals import authorise, client_id
 from server.extensions import db
 from server.graph import cache as graph_cache
 from server.graph import store as graph
@@ -32,7 +32,6 @@ from server.models import (
     UserToken,
     utcnow,
 )
-from server.web.auth import client_id
 from tests.server.fixtures_app import AUTH, OTHER_KEY, TEST_KEY, new_account
 
 OTHER = {"X-API-Key": OTHER_KEY}

@@ -14,11 +14,10 @@ import requests
 
 from config import TestConfig
 from server import create_app
-from server.auth.principals import authorise
+from server.auth.principals import authorise, client_id
 from server.dev.twitter_local import DEMO_BEARER_TOKEN
 from server.extensions import db
 from server.privacy import grant_consent
-from server.web.auth import client_id
 from tests.server.fixtures_app import app_settings, migrate
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,9 +11,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from server.auth.principals import client_id
 from server.extensions import db
 from server.models import Account, Job, Recommendation, Tweet
-from server.web.auth import client_id
 from tests.server.fixtures_app import OTHER_KEY, TEST_KEY, analysis_row, sign_in_with_x
 
 A = {"X-API-Key": TEST_KEY}  # the client sunny_sam's owner authorised

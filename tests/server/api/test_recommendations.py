@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from server.auth.principals import authorise
+from server.auth.principals import authorise, client_id
 from server.extensions import db
 from server.jobs.kinds import RECOMMENDATIONS
 from server.models import Account, Job, Recommendation
-from server.web.auth import client_id
 from tests.server.fixtures_app import AUTH, OTHER_KEY
 
 OTHER = {"X-API-Key": OTHER_KEY}

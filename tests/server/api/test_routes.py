@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from server.auth.principals import authorise
+from server.auth.principals import authorise, client_id
 from server.extensions import db
 from server.models import Account, Job
-from server.web.auth import client_id
 from tests.server.fixtures_app import AUTH, OTHER_KEY, analysis_row
 
 OTHER = {"X-API-Key": OTHER_KEY}

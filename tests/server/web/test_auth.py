@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from server.auth import tokens
+from server.auth.principals import client_id
 from server.extensions import db
 from server.models import AccessGrant, Consent, UserSession, UserToken, utcnow
-from server.web.auth import client_id
 from tests.server.fixtures_app import AUTH, OTHER_KEY, TEST_KEY, authorize_on_twitter, new_account, sign_in_with_x
 
 OTHER = {"X-API-Key": OTHER_KEY}
