@@ -26,7 +26,7 @@ run: $(VENV)/.run-deps
 test: lint
 	$(PY) -m pytest
 
-# The in-process tests, on both cores: no worker, web server or broker processes, no training (under a minute).
+# The in-process tests, on both cores: no worker, web server or broker processes, no training (1-1.5 minutes).
 test-fast: $(VENV)/.dev-deps
 	$(PY) -m pytest -m "not stack and not slow" -n 2 -q
 
