@@ -17,7 +17,8 @@ from server.api.errors import ApiError
 
 SALT = "result-link"
 CRISIS_RESOURCES = Path(__file__).resolve().parent / "data" / "crisis_resources.json"
-SUPPORT_STATUSES = ("Stressed", "Depressed")
+SUPPORT_IDEAS = Path(__file__).resolve().parent / "data" / "support_ideas.json"
+SUPPORT_STATUSES = ("Stressed", "Depressed")  # the states whose resources include helplines
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -68,3 +69,25 @@ def crisis_resources(language: str | None = None) -> dict:
     lines = data["supportive_lines"]
     chosen = language if matched and language in lines else "en"
     return {"message": lines[chosen], "language": chosen, "resources": resources}
+
+
+@cache
+def _ideas() -> dict:
+    return json.loads(SUPPORT_IDEAS.read_text(encoding="utf-8"))["statuses"]
+
+
+def support_for(status: str, language: str | None = None) -> dict:
+    """Resources for a mood: a kind line and sourced ideas (``server/data/support_ideas.json``).
+
+    Stressed and Depressed also get the helplines answering in ``language`` (:func:`crisis_resources`).
+    """
+    ideas = _ideas()[status]  # KeyError for an unknown status: callers validate it
+    helplines = crisis_resources(language) if status in SUPPORT_STATUSES else None
+    return {
+        "status": status,
+        "message": ideas["line"],
+        "ideas": ideas["ideas"],
+        "helplines": helplines["resources"] if helplines else [],
+        "helpline_message": helplines["message"] if helplines else None,
+        "language": helplines["language"] if helplines else "en",
+    }

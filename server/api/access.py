@@ -34,7 +34,7 @@ bp = blueprint("api", url_prefix=API_PREFIX)
 legacy = blueprint("legacy")
 
 
-PUBLIC_OPERATIONS = frozenset({"health", "openapi"})  # no credential: liveness and this document
+PUBLIC_OPERATIONS = frozenset({"health", "openapi", "get_resources"})  # no credential: nothing about anyone
 
 
 PUBLIC_ENDPOINTS = frozenset(f"api.{name}" for name in PUBLIC_OPERATIONS)

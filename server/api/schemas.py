@@ -40,6 +40,8 @@ JOB_ERRORS = (
     "internal_error",
 )
 
+TWEETS_PER_PAGE_DEFAULT, TWEETS_PER_PAGE_MAX = 50, 200
+
 Username = Annotated[
     str,
     Field(
@@ -142,6 +144,29 @@ class HistoryQuery(Schema):
 
     model_config = ConfigDict(extra="ignore")
     limit: Annotated[int, Field(ge=1, le=HISTORY_MAX)] = HISTORY_DEFAULT
+
+
+class TweetsQuery(Schema):
+    """Which page of an account's tweets, newest first."""
+
+    model_config = ConfigDict(extra="ignore")
+    page: Annotated[int, Field(ge=1, le=10_000)] = 1
+    per_page: Annotated[int, Field(ge=1, le=TWEETS_PER_PAGE_MAX)] = TWEETS_PER_PAGE_DEFAULT
+
+
+class TrendQuery(Schema):
+    """How to bucket the tweets' dates."""
+
+    model_config = ConfigDict(extra="ignore")
+    bucket: Literal["day", "week"] = "week"
+
+
+class ResourcesQuery(Schema):
+    """For which mood, and in which language where helplines answer in it."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"status": "Stressed"}]})
+    status: Literal["Cheerful", "Satisfied", "Stressed", "Depressed"]
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] | None = None
 
 
 # -- errors --------------------------------------------------------------------------------------------------
@@ -348,6 +373,89 @@ class History(Schema):
 
     username: Username
     analyses: list[Analysis]
+
+
+class TweetEmotions(Schema):
+    """One stored tweet with the classifier's reading of it (null: not classified, e.g. another language)."""
+
+    id: str
+    created_at: Timestamp
+    kind: Literal["own", "reply", "quote", "retweet"]
+    text: str = Field(description="empty once older than the retention period")
+    url: str
+    emotions: dict[str, float] | None
+    top: str | None = Field(description="the most likely label")
+
+
+class TweetPage(Schema):
+    """A page of an account's stored tweets, newest first, read with its latest analysis's model."""
+
+    username: Username
+    model_version: str | None
+    page: int
+    per_page: int
+    total: int
+    tweets: list[TweetEmotions]
+
+
+class TrendBucket(Schema):
+    """One day or week of tweets (by their own dates): how many, how emotional, and the mood they show."""
+
+    start: str = Field(description="first day of the bucket (a Monday for weeks), YYYY-MM-DD")
+    tweets: int
+    emotional_weight: float = Field(description="effective number of emotional tweets")
+    breakdown: dict[str, float] | None
+    status: str | None = Field(description="null with too little emotion to tell")
+    positivity: float | None
+    negativity: float | None
+
+
+class AnalysisPoint(Schema):
+    """An analysis on the timeline."""
+
+    id: int
+    created_at: Timestamp
+    status: str | None
+    confidence: float
+    window_end: Timestamp | None
+
+
+class Trend(Schema):
+    """The mood over time: the tweets in buckets, and the history of analyses."""
+
+    username: Username
+    bucket: Literal["day", "week"]
+    model_version: str | None
+    series: list[TrendBucket]
+    analyses: list[AnalysisPoint]
+
+
+class Idea(Schema):
+    """A sourced suggestion."""
+
+    title: str
+    detail: str
+    source: str
+    url: str
+
+
+class Helpline(Schema):
+    """A helpline or directory of helplines."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+    url: str
+
+
+class Resources(Schema):
+    """Resources for a mood: a kind line, sourced ideas, and helplines for Stressed and Depressed."""
+
+    status: str
+    message: str
+    ideas: list[Idea]
+    helplines: list[Helpline]
+    helpline_message: str | None
+    language: str
 
 
 # -- recommendations -----------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from tests.server.fixtures_app import OTHER_KEY, TEST_KEY, analysis_row, sign_in
 A = {"X-API-Key": TEST_KEY}  # the client sunny_sam's owner authorised
 B = {"X-API-Key": OTHER_KEY}  # an attacker holding a valid API key of its own
 ADMIN_TOKEN = "admin-token-of-at-least-24-characters"
-PUBLIC_OR_ELSEWHERE = re.compile(r"^/(api/v1/(health|openapi\.json|me|admin/.*)|auth/.*|r/.*|static/.*|)$")
+PUBLIC_OR_ELSEWHERE = re.compile(r"^/(api/v1/(health|openapi\.json|me|resources|admin/.*)|auth/.*|r/.*|static/.*|)$")
 
 # Every route that reaches an account's data: (method, path, JSON body). {job}, {analysis}, {recommendation}
 # are sunny_sam's; a new route must be added here (test_every_account_route_is_in_the_table).
@@ -32,6 +32,8 @@ ROUTES = [
     ("GET", "/api/v1/analyses/{analysis}", None),
     ("GET", "/api/v1/accounts/sunny_sam/analysis", None),
     ("GET", "/api/v1/accounts/sunny_sam/analyses", None),
+    ("GET", "/api/v1/accounts/sunny_sam/tweets", None),
+    ("GET", "/api/v1/accounts/sunny_sam/trend", None),
     ("GET", "/api/v1/recommendations/{recommendation}", None),
     ("GET", "/api/v1/accounts/sunny_sam/recommendations", None),
     ("GET", "/api/v1/accounts/sunny_sam/matching", None),
