@@ -34,6 +34,7 @@ from server.models import (
     TweetHashtag,
     UserSession,
     UserToken,
+    account_named,
     utcnow,
 )
 
@@ -57,10 +58,6 @@ class ConsentRequired(Exception):
         self.username = username
 
 
-def _account(username_key: str) -> Account | None:
-    return db.session.scalar(sa.select(Account).where(Account.username_key == username_key))
-
-
 def grant_consent(
     username: str, source: str, *, twitter_id: str | None = None, client_id: str | None = None
 ) -> Consent:
@@ -69,7 +66,7 @@ def grant_consent(
         raise ValueError(f"source must be one of {CONSENT_SOURCES}, got {source!r}")
     key = username.lower()
     if twitter_id is None:
-        account = _account(key)
+        account = account_named(key)
         twitter_id = account.twitter_id if account is not None else None
     consent = db.session.get(Consent, key)
     if consent is None:
@@ -84,7 +81,7 @@ def grant_consent(
 def find_consent(username: str) -> Consent | None:
     """The consent that holds for ``username`` now (case-insensitive), if any."""
     key = username.lower()
-    account = _account(key)
+    account = account_named(key)
     if account is not None:
         # The account we know under this name: its consent follows it across renames, and only it.
         by_id = db.session.scalar(sa.select(Consent).where(Consent.twitter_id == account.twitter_id).limit(1))
@@ -117,7 +114,7 @@ def revoke_consent(username: str) -> bool:
     for row in {consent, db.session.get(Consent, key)} - {None}:
         db.session.delete(row)
         removed += 1
-    account = _account(key)
+    account = account_named(key)
     if account is not None and account.match_opt_in:
         account.match_opt_in, account.match_opt_in_at = False, utcnow()
     db.session.flush()
@@ -153,7 +150,7 @@ def forget_account(username: str, twitter_id: str | None = None) -> dict[str, in
     from server.graph.store import bump_graph_version  # imported here: only deletions need it
 
     key = username.lower()
-    account = _account(key)
+    account = account_named(key)
     consent = find_consent(username)
     if twitter_id is None:
         twitter_id = account.twitter_id if account is not None else (consent.twitter_id if consent else None)

@@ -12,7 +12,6 @@ import hmac
 import math
 import time
 
-import sqlalchemy as sa
 from flask import current_app, g, request, url_for
 from flask_openapi3.types import ResponseDict
 from limits import RateLimitItem, parse
@@ -24,9 +23,9 @@ from server.api.errors import ApiError
 from server.api.schemas import JobEnvelope
 from server.auth import sessions
 from server.auth.principals import Principal, client_id, may_reach
-from server.extensions import db, limiter
+from server.extensions import limiter
 from server.jobs.kinds import kind_of
-from server.models import Account
+from server.models import Account, account_named
 
 bp = blueprint("api", url_prefix=API_PREFIX)
 
@@ -178,8 +177,7 @@ def nothing_yet(username: str, kind: str = "analysis") -> ApiError:
 
 def account_of(username: str, kind: str = "analysis") -> Account:
     """The stored account when this caller may reach it; 404 (``account_not_found`` or the kind's) otherwise."""
-    key = reachable(username)
-    account = db.session.scalar(sa.select(Account).where(Account.username_key == key))
+    account = account_named(reachable(username))
     if account is None:
         raise nothing_yet(username, kind)
     return account

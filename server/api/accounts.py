@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import g, url_for
 from flask_openapi3.types import ResponseDict
 
@@ -21,12 +20,11 @@ from server.api.schemas import (
 )
 from server.auth.principals import authorise
 from server.extensions import db
-from server.models import Account, utcnow
+from server.models import Account, account_named, utcnow
 
 
 def _matching_account(username: str) -> Account:
-    key = reachable(username)
-    account = db.session.scalar(sa.select(Account).where(Account.username_key == key))
+    account = account_named(reachable(username))
     if account is None:
         raise ApiError(
             404, "account_not_found", f"No account @{username} yet; analyse it first: POST /api/v1/analyses."

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ml.labels import LABELS
 from ml.mood.trend import trend
 from ml.mood.weights import ScoredTweet
 from server.api.access import ACCOUNT_ERRORS, account_of, bp
@@ -82,7 +81,7 @@ def get_trend(path: UsernamePath, query: TrendQuery):
     account = account_of(path.username)
     version = _model_version(account)
     scored = [
-        ScoredTweet(tweet.id, tweet.created_at, tweet.kind, {label: getattr(emotion, label) for label in LABELS})
+        ScoredTweet(tweet.id, tweet.created_at, tweet.kind, emotion.probs)
         for tweet, emotion in db.session.execute(
             _with_emotions(account, version).where(TweetEmotion.tweet_id.is_not(None))
         )

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from server.db import utcnow
 from server.extensions import db
-from server.models import AccessGrant, Account, Consent, upsert
+from server.models import AccessGrant, Consent, account_named, upsert
 
 GRANT_SOURCES = ("oauth", "sign_in", "demo")
 
@@ -44,7 +44,8 @@ class Principal:
 
 def twitter_id_of(username_key: str) -> str | None:
     """The Twitter id behind a (lower-cased) username as far as we know it: the account, else its consent."""
-    twitter_id = db.session.scalar(sa.select(Account.twitter_id).where(Account.username_key == username_key))
+    account = account_named(username_key)
+    twitter_id = account.twitter_id if account is not None else None
     if twitter_id is None:
         consent = db.session.get(Consent, username_key)
         twitter_id = consent.twitter_id if consent is not None else None

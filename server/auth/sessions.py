@@ -59,8 +59,3 @@ def end() -> bool:
     write(sa.delete(UserSession).where(UserSession.id == row.id))
     db.session.commit()
     return True
-
-
-def end_all(twitter_id: str) -> int:
-    """Delete every session of the account (the caller commits); the number deleted."""
-    return write(sa.delete(UserSession).where(UserSession.twitter_id == twitter_id))

@@ -4,7 +4,7 @@ Schema changes go through Alembic (``server/migrations``): edit a model, then ``
 """
 
 from server.db import TWEET_ID_LENGTH, USERNAME_LENGTH, UTCDateTime, insert_ignore, upsert, utcnow
-from server.models.accounts import Account, Tweet, TweetEmotion, TweetHashtag
+from server.models.accounts import Account, Tweet, TweetEmotion, TweetHashtag, account_named
 from server.models.bot import BotState, HandledMention
 from server.models.graph import Follow, FollowWalk, GraphAccount, GraphChange, GraphHashtag, GraphState
 from server.models.jobs import ACTIVE_STATES, FINAL_STATES, AdminRun, Job
@@ -37,6 +37,7 @@ __all__ = [
     "UTCDateTime",
     "UserSession",
     "UserToken",
+    "account_named",
     "insert_ignore",
     "latest_result",
     "upsert",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ml.labels import LABELS
 from server.db import TWEET_ID_LENGTH, USERNAME_LENGTH, UTCDateTime, utcnow
-from server.extensions import Model
+from server.extensions import Model, db
 
 
 class Account(Model):
@@ -90,3 +90,8 @@ class TweetEmotion(Model):
     def probs(self) -> dict[str, float]:
         """Label -> probability."""
         return {label: getattr(self, label) for label in LABELS}
+
+
+def account_named(username: str) -> Account | None:
+    """The account that holds ``username`` now (case-insensitive), if we stored it."""
+    return db.session.scalar(sa.select(Account).where(Account.username_key == username.lower()))

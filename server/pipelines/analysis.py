@@ -24,7 +24,18 @@ from ml.text.language import is_scored, tweet_language
 from server.auth.tokens import user_client
 from server.extensions import db
 from server.jobs.runner import JobRun, Resources
-from server.models import Account, Analysis, Job, Tweet, TweetEmotion, TweetHashtag, insert_ignore, upsert, utcnow
+from server.models import (
+    Account,
+    Analysis,
+    Job,
+    Tweet,
+    TweetEmotion,
+    TweetHashtag,
+    account_named,
+    insert_ignore,
+    upsert,
+    utcnow,
+)
 from server.privacy import find_consent, require_consent
 from server.twitter import TimelineTweet, TwitterUser, iter_timeline, lookup_user
 
@@ -38,7 +49,7 @@ def store_account(user: TwitterUser) -> Account:
     """Create or update the account row of a looked-up user (the caller commits)."""
     account = db.session.scalar(sa.select(Account).where(Account.twitter_id == user.id))
     key = user.username.lower()
-    holder = db.session.scalar(sa.select(Account).where(Account.username_key == key))
+    holder = account_named(key)
     if holder is not None and holder is not account:
         holder.username_key = None  # the username moved to another account
         db.session.flush()

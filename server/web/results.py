@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint
 
 from server.api import schemas
 from server.api.errors import ApiError
 from server.extensions import db
 from server.links import SUPPORT_STATUSES, crisis_resources, read_token
-from server.models import Account, Analysis, Job, Recommendation, latest_result
+from server.models import Analysis, Job, Recommendation, account_named, latest_result
 
 bp = Blueprint("links", __name__)
 
@@ -21,7 +20,7 @@ def show_result(token: str):
     """The job's progress, then the account's latest result; support resources with a worrying status."""
     claims = read_token(token)
     job = db.session.get(Job, claims.get("job"))
-    account = db.session.scalar(sa.select(Account).where(Account.username_key == claims.get("user")))
+    account = account_named(str(claims.get("user", "")))
     if job is None and account is None:  # forgotten since, or never existed
         raise ApiError(404, "nothing_here", "There is nothing stored for this link (the data may have been deleted).")
     body: dict[str, Any] = {"job": None, "analysis": None}

@@ -56,8 +56,9 @@ def answers(port: int) -> bool:
 class Worker:
     """A ``celery -A tasks.worker worker`` subprocess (prefork, one pool process) in its own process group."""
 
+    ready_line = " ready."  # what the process logs once it consumes
+
     def __init__(self, env: dict[str, str], log_path: Path, name: str):
-        self.log_path = log_path
         command = [
             sys.executable,
             "-m",
@@ -73,6 +74,10 @@ class Worker:
             "--without-mingle",
             "--without-heartbeat",
         ]
+        self._spawn(command, env, log_path)
+
+    def _spawn(self, command: list[str], env: dict[str, str], log_path: Path) -> None:
+        self.log_path = log_path
         with open(log_path, "ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -82,16 +87,16 @@ class Worker:
         """Everything the worker wrote so far."""
         return self.log_path.read_text(errors="replace")
 
-    def wait_ready(self, timeout: float = WORKER_READY_TIMEOUT) -> Worker:
-        """Block until the worker consumes (its ``ready.`` line), failing with its log if it dies or hangs."""
+    def wait_ready(self, timeout: float = WORKER_READY_TIMEOUT):
+        """Block until the process logs ``ready_line``, failing with its log if it dies or hangs."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if " ready." in self.log():
+            if self.ready_line in self.log():
                 return self
             if self.process.poll() is not None:
-                pytest.fail(f"worker exited with {self.process.returncode}:\n{self.log()[-4000:]}")
+                pytest.fail(f"{self.log_path.stem} exited with {self.process.returncode}:\n{self.log()[-4000:]}")
             time.sleep(0.2)
-        pytest.fail(f"worker not ready after {timeout} s:\n{self.log()[-4000:]}")
+        pytest.fail(f"{self.log_path.stem} not ready after {timeout} s:\n{self.log()[-4000:]}")
 
     def pool_processes(self) -> list[psutil.Process]:
         """The worker's pool (child) processes, which run the tasks."""
@@ -116,25 +121,11 @@ class Worker:
 class Beat(Worker):
     """A ``celery -A tasks.worker beat`` subprocess (the periodic tasks: the job sweep among them)."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, schedule: Path):
-        self.log_path = log_path
-        command = [sys.executable, "-m", "celery", "-A", "tasks.worker", "beat", "--loglevel=INFO"]
-        command += ["--schedule", str(schedule)]
-        with open(log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+    ready_line = "beat: Starting..."
 
-    def wait_ready(self, timeout: float = WORKER_READY_TIMEOUT) -> Beat:
-        """Block until beat runs (its ``Starting...`` line)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if "beat: Starting..." in self.log():
-                return self
-            if self.process.poll() is not None:
-                pytest.fail(f"beat exited with {self.process.returncode}:\n{self.log()[-4000:]}")
-            time.sleep(0.2)
-        pytest.fail(f"beat not started after {timeout} s:\n{self.log()[-4000:]}")
+    def __init__(self, env: dict[str, str], log_path: Path, schedule: Path):
+        command = [sys.executable, "-m", "celery", "-A", "tasks.worker", "beat", "--loglevel=INFO"]
+        self._spawn([*command, "--schedule", str(schedule)], env, log_path)
 
 
 class RedisServer:
