@@ -91,7 +91,7 @@ def celery_settings(broker_url: str, queue: str, schedule: dict | None = None) -
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
-        "include": ["tasks.jobs", "tasks.analysis", "tasks.recommendations", "tasks.periodic"],
+        "include": ["tasks.jobs", "tasks.analysis", "tasks.archive", "tasks.recommendations", "tasks.periodic"],
         "beat_schedule": schedule or {},
         # Beat remembers when each entry last ran here, not in the working directory it was started from.
         "beat_schedule_filename": str(INSTANCE_DIR / "celerybeat-schedule"),
@@ -182,6 +182,9 @@ class Config:
     # Reverse proxies in front of the web process (0: none): their X-Forwarded-* headers are then believed.
     PROXY_HOPS = as_int(os.environ.get("PROXY_HOPS"), 0)
     MAX_CONTENT_LENGTH = as_int(os.environ.get("MAX_CONTENT_LENGTH"), 16 * 1024)
+    # An uploaded X/Twitter export (the only bigger body): the ZIP, or its data/tweets.js alone when the ZIP with
+    # its photos is larger.
+    ARCHIVE_MAX_MB = as_float(os.environ.get("ARCHIVE_MAX_MB"), 64.0)
     # Abuse limits (Flask-Limiter; Redis when REDIS_URL, else this process's memory): failed authentications per
     # client address, and job starts per client.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"

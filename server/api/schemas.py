@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from flask import url_for
+from flask_openapi3 import FileStorage
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictBool, model_validator
 
 from ml.labels import EMOTIONS
@@ -38,6 +39,16 @@ JOB_ERRORS = (
     "job_timeout",
     "consent_required",
     "internal_error",
+    # Archive imports (server.archives): the upload turned out unusable, or went with its account.
+    "archive_too_large",
+    "archive_not_zip",
+    "archive_too_many_files",
+    "archive_zip_bomb",
+    "archive_no_tweets",
+    "archive_malformed",
+    "archive_not_yours",
+    "archive_missing",
+    "account_forgotten",
 )
 
 TWEETS_PER_PAGE_DEFAULT, TWEETS_PER_PAGE_MAX = 50, 200
@@ -269,6 +280,17 @@ class Job(Schema):
                 ),
             )
         )
+
+
+class ArchiveForm(Schema):
+    """An uploaded X/Twitter data export (multipart/form-data)."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    file: FileStorage = Field(description="The export's ZIP, or its data/tweets.js alone")
+    username: Username | None = Field(
+        None, description="The account it is for; a signed-in session's own account when left out"
+    )
 
 
 class JobEnvelope(Schema):

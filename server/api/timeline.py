@@ -42,17 +42,15 @@ def _with_emotions(account: Account, version: str | None):
     )
 
 
-@bp.get("/accounts/<username>/tweets", responses={200: TweetPage, **READ_ERRORS})
-def list_tweets(path: UsernamePath, query: TweetsQuery):
-    """The account's stored tweets, newest first, each with the emotions the classifier read in it."""
-    account = account_of(path.username)
+def tweet_page(account: Account, page: int, per_page: int) -> TweetPage:
+    """A page of the account's stored tweets, newest first, with the emotions its latest analysis's model read."""
     version = _model_version(account)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Tweet).where(Tweet.account_id == account.id))
     rows = db.session.execute(
         _with_emotions(account, version)
         .order_by(Tweet.created_at.desc(), Tweet.id.desc())
-        .limit(query.per_page)
-        .offset((query.page - 1) * query.per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
     tweets = []
     for tweet, emotion in rows:
@@ -68,17 +66,14 @@ def list_tweets(path: UsernamePath, query: TweetsQuery):
                 top=max(probs, key=probs.__getitem__) if probs else None,
             )
         )
-    page = TweetPage(
-        username=account.username, model_version=version, page=query.page, per_page=query.per_page,
-        total=total or 0, tweets=tweets,
+    return TweetPage(
+        username=account.username, model_version=version, page=page, per_page=per_page, total=total or 0,
+        tweets=tweets,
     )  # fmt: skip
-    return page.model_dump(mode="json")
 
 
-@bp.get("/accounts/<username>/trend", responses={200: Trend, **READ_ERRORS})
-def get_trend(path: UsernamePath, query: TrendQuery):
-    """The mood over time: the account's tweets in day or week buckets of their own dates, and its analyses."""
-    account = account_of(path.username)
+def account_trend(account: Account, bucket: str) -> Trend:
+    """The account's classified tweets in ``bucket`` ("day", "week") buckets of their own dates, and its analyses."""
     version = _model_version(account)
     scored = [
         ScoredTweet(tweet.id, tweet.created_at, tweet.kind, emotion.probs)
@@ -96,7 +91,7 @@ def get_trend(path: UsernamePath, query: TrendQuery):
             positivity=point.positivity,
             negativity=point.negativity,
         )  # fmt: skip
-        for point in trend(scored, query.bucket)
+        for point in trend(scored, bucket)
     ]
     history = db.session.scalars(
         sa.select(Analysis).where(Analysis.account_id == account.id).order_by(Analysis.id.desc()).limit(TREND_HISTORY)
@@ -107,10 +102,19 @@ def get_trend(path: UsernamePath, query: TrendQuery):
         )
         for a in reversed(list(history))
     ]
-    result = Trend(
-        username=account.username, bucket=query.bucket, model_version=version, series=series, analyses=analyses
-    )
-    return result.model_dump(mode="json")
+    return Trend(username=account.username, bucket=bucket, model_version=version, series=series, analyses=analyses)
+
+
+@bp.get("/accounts/<username>/tweets", responses={200: TweetPage, **READ_ERRORS})
+def list_tweets(path: UsernamePath, query: TweetsQuery):
+    """The account's stored tweets, newest first, each with the emotions the classifier read in it."""
+    return tweet_page(account_of(path.username), query.page, query.per_page).model_dump(mode="json")
+
+
+@bp.get("/accounts/<username>/trend", responses={200: Trend, **READ_ERRORS})
+def get_trend(path: UsernamePath, query: TrendQuery):
+    """The mood over time: the account's tweets in day or week buckets of their own dates, and its analyses."""
+    return account_trend(account_of(path.username), query.bucket).model_dump(mode="json")
 
 
 @bp.get("/resources", responses={200: Resources, **errors(e400="Unknown status or malformed language")})

@@ -47,7 +47,7 @@ class Archive:
 def read_archive(data: bytes, max_bytes: int) -> Archive:
     """Read an uploaded export (a ZIP, or a bare ``tweets.js``); :class:`ArchiveError` when it is not usable."""
     if len(data) > max_bytes:
-        raise ArchiveError("archive_too_large", f"The file is over the limit of {max_bytes // 2**20} MB.")
+        raise ArchiveError("archive_too_large", f"The file is over the limit of {max_bytes / 2**20:g} MB.")
     if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
         return _read_zip(data)
     return Archive(None, None, _tweets(_records(data, "tweets.js", "tweets"), "tweets.js"))

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import requests
 
 from config import INSTANCE_DIR, ROOT, Config, celery_settings, child_environment
+from server.dev.archive import ARCHIVE_USERNAME, demo_archive
 from server.dev.twitter_local.app import DEMO_BEARER_TOKEN, DEMO_CLIENT_ID
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ class DemoStack:
         self.children: dict[str, subprocess.Popen] = {}
         self.twitter: LocalApiServer | None = None
         self.secret_key = secrets.token_urlsafe(32)  # a new one per run: sessions and links end with the demo
+        self.archive = directory / f"twitter-archive-{ARCHIVE_USERNAME}.zip"  # "Analyse my archive" for Quinn
 
     def settings(self) -> dict[str, str]:
         """The variables ``config.py`` reads, as the children get them."""
@@ -151,6 +153,7 @@ class DemoStack:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.twitter_token = DEMO_BEARER_TOKEN
         self.twitter = start_local_api(DEMO_WORLD, port=self.twitter_port, shift_dates=True)
+        self.archive.write_bytes(demo_archive())  # dated to now, like the demo world
         self._migrate()
         env = child_environment(**self.settings())
         # The Procfile's three processes, with demo-sized settings.

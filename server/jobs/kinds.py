@@ -57,7 +57,20 @@ RECOMMENDATIONS = JobKind(
     noun="recommendations",
     start_route="POST /api/v1/recommendations",
 )
-KINDS: dict[str, JobKind] = {kind.name: kind for kind in (ANALYSIS, RECOMMENDATIONS)}
+# An uploaded X/Twitter export: stored like fetched tweets, then analysed; its result is an analysis.
+ARCHIVE = JobKind(
+    name="archive",
+    task="mood.import_archive",
+    pipeline="server.pipelines.archive:execute",
+    work="The archive import",
+    result_attr="analysis",
+    result_endpoint="api.get_analysis",
+    latest_endpoint="api.get_latest_analysis",
+    missing_code="analysis_not_found",
+    noun="analysis",
+    start_route="POST /api/v1/archives",
+)
+KINDS: dict[str, JobKind] = {kind.name: kind for kind in (ANALYSIS, RECOMMENDATIONS, ARCHIVE)}
 KIND_NAMES = tuple(KINDS)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from server.db import write
 from server.extensions import db
 from server.jobs.kinds import kind_of
-from server.models import ACTIVE_STATES, Job, utcnow
+from server.models import ACTIVE_STATES, ArchiveUpload, Job, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,11 @@ def active_job(username_key: str, kind: str = "analysis") -> Job | None:
     )
 
 
+def new_job(username: str, kind: str) -> Job:
+    """A pending job (not added): its lease is the grace its first message has before the sweep re-sends it."""
+    return Job(username=username, username_key=username.lower(), kind=kind, lease_until=utcnow() + _lease())
+
+
 def request_job(username: str, kind: str = "analysis") -> tuple[Job, bool]:
     """The active job of this kind for ``username``, or a new pending one (committed); True when new.
 
@@ -60,7 +65,7 @@ def request_job(username: str, kind: str = "analysis") -> tuple[Job, bool]:
         if job.lease_until is not None and job.lease_until < utcnow():
             resend(job)
         return job, False
-    job = Job(username=username, username_key=key, kind=kind, lease_until=utcnow() + _lease())
+    job = new_job(username, kind)
     db.session.add(job)
     try:
         db.session.commit()
@@ -177,6 +182,8 @@ def finish_failed(job: Job, code: str, message: str) -> None:
     job.error_code, job.error_message = code, message
     job.finished_at = utcnow()
     job.retry_at = None
+    # Nothing of a failed import is kept: its upload goes with it (its tweets were never committed).
+    db.session.execute(sa.delete(ArchiveUpload).where(ArchiveUpload.job_id == job.id))
     db.session.commit()
     logger.info("job %s failed: %s (%s)", job.id, code, message)
 

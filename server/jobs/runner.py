@@ -34,6 +34,14 @@ logger = logging.getLogger(__name__)
 PHASES = ("fetch", "classify", "score", "persist", "model_load", "recommend")  # "recommend": recommendation jobs
 
 
+class JobFailed(Exception):
+    """A pipeline's failure that retrying cannot fix (a malformed upload): ``code`` for programs, text for people."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
 class PhaseTimer:
     """Adds up wall time per phase (one of ``PHASES``) into a dict."""
 
@@ -126,7 +134,7 @@ def run_job(job_id: str, task_id: str, resources: Resources, worker: str | None 
         db.session.rollback()
         logger.warning("job %s was taken over by another delivery; %s stops", job_id, task_id)
         return None
-    except ConsentRequired as error:
+    except (ConsentRequired, JobFailed) as error:
         db.session.rollback()
         if lifecycle.holds(job):
             lifecycle.finish_failed(job, error.code, str(error))

@@ -7,7 +7,7 @@ from server.db import TWEET_ID_LENGTH, USERNAME_LENGTH, UTCDateTime, insert_igno
 from server.models.accounts import Account, Tweet, TweetEmotion, TweetHashtag, account_named
 from server.models.bot import BotState, HandledMention
 from server.models.graph import Follow, FollowWalk, GraphAccount, GraphChange, GraphHashtag, GraphState
-from server.models.jobs import ACTIVE_STATES, FINAL_STATES, AdminRun, Job
+from server.models.jobs import ACTIVE_STATES, FINAL_STATES, AdminRun, ArchiveUpload, Job
 from server.models.privacy import AccessGrant, Consent, UserSession, UserToken
 from server.models.results import Analysis, Recommendation, latest_result
 
@@ -16,6 +16,7 @@ __all__ = [
     "AccessGrant",
     "Account",
     "AdminRun",
+    "ArchiveUpload",
     "Analysis",
     "BotState",
     "Consent",

@@ -103,3 +103,21 @@ class AdminRun(Model):
     total: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     requested_by: Mapped[str] = mapped_column(sa.String(64), default="cli")
+
+
+class ArchiveUpload(Model):
+    """An uploaded X/Twitter export waiting for its import job; deleted in the commit that stores its tweets.
+
+    The bytes live in the database, not on a web server's disk, so any worker can import them; a failed import
+    deletes its upload too (``server.archives.imports``), and so does forgetting the account (the job's cascade).
+    """
+
+    __tablename__ = "archive_uploads"
+
+    job_id: Mapped[str] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    # The Twitter id the export must belong to (the signed-in account's); None when only the username is known.
+    owner_id: Mapped[str | None] = mapped_column(sa.String(TWEET_ID_LENGTH))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

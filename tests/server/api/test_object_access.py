@@ -6,6 +6,7 @@ the owner's signed-in session, the client the owner authorised through "Sign in 
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -15,6 +16,7 @@ from server.auth.principals import client_id
 from server.extensions import db
 from server.models import Account, Job, Recommendation, Tweet
 from tests.server.fixtures_app import OTHER_KEY, TEST_KEY, analysis_row, sign_in_with_x
+from tests.server.test_archives import ACCOUNT, export, tweet, tweets_js
 
 A = {"X-API-Key": TEST_KEY}  # the client sunny_sam's owner authorised
 B = {"X-API-Key": OTHER_KEY}  # an attacker holding a valid API key of its own
@@ -23,6 +25,7 @@ PUBLIC_OR_ELSEWHERE = re.compile(r"^/(api/v1/(health|openapi\.json|me|resources|
 
 # Every route that reaches an account's data: (method, path, JSON body). {job}, {analysis}, {recommendation}
 # are sunny_sam's; a new route must be added here (test_every_account_route_is_in_the_table).
+ARCHIVE = export({"data/tweets.js": tweets_js([tweet("7", "hello")]), "data/account.js": ACCOUNT})  # sunny_sam's
 ROUTES = [
     ("POST", "/api/v1/analyses", {"username": "sunny_sam"}),
     ("GET", "/start_analysis/sunny_sam", None),
@@ -41,6 +44,7 @@ ROUTES = [
     ("GET", "/api/v1/accounts/sunny_sam/consent", None),
     ("PUT", "/api/v1/accounts/sunny_sam/consent", {"signed_in": True}),
     ("DELETE", "/api/v1/accounts/sunny_sam/consent", None),
+    ("POST", "/api/v1/archives", {"username": "sunny_sam", "file": ARCHIVE}),
     ("DELETE", "/api/v1/accounts/sunny_sam", None),
 ]
 NOT_FOUND_CODES = {"account_not_found", "job_not_found", "analysis_not_found", "recommendation_not_found"}
@@ -68,6 +72,9 @@ def owned(app, client):
 
 
 def call(client, method: str, path: str, body, ids: dict, headers: dict | None = None):
+    if body and "file" in body:  # an upload: multipart
+        form = {**body, "file": (io.BytesIO(body["file"]), "archive.zip")}
+        return client.open(path.format(**ids), method=method, data=form, headers=headers or {})
     return client.open(path.format(**ids), method=method, json=body, headers=headers or {})
 
 
@@ -111,6 +118,9 @@ def test_the_owner_the_authorised_client_and_an_admin_get_through(app, owned, me
         elif method == "DELETE" and path == "/api/v1/accounts/sunny_sam":
             assert response.status_code == 200
             return  # everything is gone now: the other callers have nothing left to reach
+        elif path == "/api/v1/archives" and caller is not browser:
+            # Past the access check, the import the owner started is still running: one at a time.
+            assert response.status_code == 409, (headers, response.get_data(as_text=True))
         else:
             assert response.status_code in (200, 202), (headers, response.get_data(as_text=True))
 
