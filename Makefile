@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_NO_ADVISORY_WARNINGS := 1
 
-.PHONY: run test test-fast lint bench train evaluate clean
+.PHONY: run test test-fast lint chromium bench train evaluate clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -23,8 +23,14 @@ run: $(VENV)/.run-deps
 	$(PY) -m server.dev.demo
 
 # Lint (ruff: style, docstrings, timezone-aware datetimes; mypy: types), then every test, warnings as errors.
-test: lint
+# The browser tests drive Debian's Chromium: installed here when missing and apt-get may run; else they skip.
+test: lint chromium
 	$(PY) -m pytest
+
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q chromium >/dev/null; } \
+		|| { command -v sudo >/dev/null && sudo -n apt-get install -y -q chromium >/dev/null; } \
+		|| echo "No Chromium and no way to install it: tests/browser will skip (apt-get install chromium)"
 
 # The in-process tests, on both cores: no worker, web server or broker processes, no training (1-1.5 minutes).
 test-fast: $(VENV)/.dev-deps

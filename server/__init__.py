@@ -31,9 +31,11 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
     # Imported here, not at the top: submodules import ``server.*`` themselves, and this keeps that free of cycles.
     from server import api, cli, extensions, models  # noqa: F401  (models: register the tables)
     from server.api import contract, errors
-    from server.web import access_log, auth, home, results
+    from server.web import access_log, auth, pages, results, security
 
-    app = contract.create_app(__name__, instance_path=str(INSTANCE_DIR))
+    app = contract.create_app(
+        __name__, instance_path=str(INSTANCE_DIR), static_folder="web/static", template_folder="web/templates"
+    )
     app.json = extensions.JSONProvider(app)
     app.config.from_object(config_class)
     if settings:
@@ -78,7 +80,8 @@ def create_app(config_class: type = Config, settings: Mapping | None = None) -> 
     api.register(app)
     app.register_blueprint(results.bp)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
+    app.register_blueprint(pages.bp)
+    security.install(app)
     cli.register(app)
     if not app.config["API_KEYS"]:
         logger.warning("API_KEYS is empty: API clients are refused with 401 (signed-in browsers still work)")

@@ -18,11 +18,11 @@ def classifier():
     return ClassificationModel().load()
 
 
-STACK_DIR = os.path.join(os.path.dirname(__file__), "tasks")
+STACK_DIRS = tuple(os.path.join(os.path.dirname(__file__), name) + os.sep for name in ("tasks", "browser"))
 
 
 def pytest_collection_modifyitems(items):
-    """Mark every test under ``tests/tasks`` ``stack``: they start real worker, web and broker processes."""
+    """Mark every test under ``tests/tasks`` and ``tests/browser`` ``stack``: they start real processes."""
     for item in items:
-        if str(item.path).startswith(STACK_DIR + os.sep):
+        if str(item.path).startswith(STACK_DIRS):
             item.add_marker(pytest.mark.stack)

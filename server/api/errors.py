@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger(__name__)
@@ -25,6 +25,16 @@ HTTP_CODES = {
 }
 
 
+PAGE_TITLES = {
+    400: "That request did not make sense",
+    401: "Please sign in first",
+    403: "That is not allowed",
+    404: "Nothing here",
+    413: "That file is too large",
+    429: "Too many requests: please wait a moment",
+}
+
+
 class ApiError(Exception):
     """An error answered as JSON: ``raise ApiError(400, "invalid_username", "...")``."""
 
@@ -36,8 +46,19 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+def wants_page() -> bool:
+    """A browser asking for a page (not the API, not a program): errors are answered as a page too."""
+    if request.path.startswith("/api/"):
+        return False
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
 def error_response(status: int, code: str, message: str, headers: dict | None = None):
-    """The JSON error response."""
+    """The error in the one JSON shape, or as a page for a browser's page request."""
+    if wants_page():
+        title = PAGE_TITLES.get(status, "Something went wrong")
+        page = render_template("error.html", status=status, title=title, message=message, user=None)
+        return page, status, headers or {}
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = status
     response.headers.update(headers or {})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import sqlalchemy as sa
 
 from ml.mood.trend import trend
@@ -72,7 +74,7 @@ def tweet_page(account: Account, page: int, per_page: int) -> TweetPage:
     )  # fmt: skip
 
 
-def account_trend(account: Account, bucket: str) -> Trend:
+def account_trend(account: Account, bucket: Literal["day", "week"]) -> Trend:
     """The account's classified tweets in ``bucket`` ("day", "week") buckets of their own dates, and its analyses."""
     version = _model_version(account)
     scored = [

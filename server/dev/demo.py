@@ -281,6 +281,8 @@ def instructions(stack: DemoStack) -> str:
     key, url = DEMO_API_KEY, stack.url
     return f"""
 mood-analytics demo is running (Ctrl-C stops it)
+  Dashboard  {url}/   Sign in with X, pick an account on the local Twitter page (try sunny_sam), see /me.
+             quiet_quinn has no tweets on Twitter: on /me, "Analyse my archive" with {stack.archive}
   API        {url}/api/v1   (OpenAPI document: {url}/api/v1/openapi.json)
   Twitter    local stand-in at {stack.twitter.url if stack.twitter else "-"}, demo world; try {", ".join(DEMO_ACCOUNTS)}
   Graph      {stack.graph_summary}

@@ -26,7 +26,7 @@ PENDING_KEY = "sign_in"  # the flow in progress, in the signed session cookie un
 def _safe_next(target: str | None) -> str:
     """Where to go after signing in: a path on this site, or an allowed frontend origin (never anywhere else)."""
     if not target:
-        return "/"
+        return "/me"  # the dashboard
     parts = urlsplit(target)
     if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
         return target
@@ -73,7 +73,7 @@ def callback():
         principals.authorise(pending["client"], user.username, "oauth", user.twitter_id)
     db.session.commit()
     sessions.start(user.twitter_id, user.username)
-    return redirect(str(pending.get("next") or "/"), 303)
+    return redirect(str(pending.get("next") or "/me"), 303)
 
 
 @bp.post("/logout")

@@ -6,7 +6,7 @@ Words stay kind and plain: a mood is what the tweets sound like, not a diagnosis
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from server import jobs, privacy
 from server.api import schemas
@@ -80,7 +80,9 @@ def active_jobs(username: str) -> list:
     return found
 
 
-def view(account: Account | None, username: str, page: int = 1, bucket: str = "week") -> dict[str, Any]:
+def view(
+    account: Account | None, username: str, page: int = 1, bucket: Literal["day", "week"] = "week"
+) -> dict[str, Any]:
     """Everything the dashboard shows for ``username`` (``account`` when stored)."""
     analysis = latest_result(Analysis, account.id) if account is not None else None
     shown = schemas.Analysis.of(analysis).model_dump(mode="json") if analysis is not None else None
@@ -94,12 +96,12 @@ def view(account: Account | None, username: str, page: int = 1, bucket: str = "w
         "mood_words": MOOD_WORDS.get(status or "", REASON_WORDS.get(analysis.reason or "", "") if analysis else ""),
         "confidence_words": confidence_words(analysis.confidence, analysis.low_confidence) if analysis else "",
         "breakdown": _breakdown(shown),
-        "trend": account_trend(account, bucket).model_dump(mode="json") if analysis else None,
+        "trend": account_trend(account, bucket).model_dump(mode="json") if account and analysis else None,
         "tweets": tweet_page(account, page, TWEETS_PER_PAGE).model_dump(mode="json") if account else None,
         "recommendation": schemas.Recommendation.of(recommendation).model_dump(mode="json")
         if recommendation is not None
         else None,
-        "resources": support_for(status, analysis.language) if status else None,
+        "resources": support_for(status, analysis.language) if analysis and status else None,
         "jobs": active_jobs(username),
         "consent": schemas.Consent.of(username, consent).model_dump(mode="json"),
         "matching": bool(account.match_opt_in) if account is not None else False,

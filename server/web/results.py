@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, render_template, request
 
 from server.api import schemas
-from server.api.errors import ApiError
+from server.api.errors import ApiError, wants_page
 from server.extensions import db
 from server.links import SUPPORT_STATUSES, crisis_resources, read_token
 from server.models import Analysis, Job, Recommendation, account_named, latest_result
+from server.web import dashboard
 
 bp = Blueprint("links", __name__)
 
@@ -23,6 +24,11 @@ def show_result(token: str):
     account = account_named(str(claims.get("user", "")))
     if job is None and account is None:  # forgotten since, or never existed
         raise ApiError(404, "nothing_here", "There is nothing stored for this link (the data may have been deleted).")
+    if wants_page():  # a phone's browser: the dashboard, read-only; JSON with Accept: application/json
+        page = max(request.args.get("page", 1, type=int) or 1, 1)
+        username = account.username if account is not None else str(claims.get("user", ""))
+        shown = dashboard.view(account, username, page)
+        return render_template("dashboard.html", view=shown, user=None, read_only=True, job_url=request.path)
     body: dict[str, Any] = {"job": None, "analysis": None}
     if job is not None:
         body["job"] = {

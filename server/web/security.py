@@ -23,7 +23,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # a private link's token never leaves in a Referer
+    # A private link's token never leaves in a Referer to another site; same-origin keeps the Origin header of
+    # the pages' own form posts (under no-referrer Chromium sends "Origin: null", which the form check refuses).
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }

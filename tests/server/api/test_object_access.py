@@ -21,7 +21,10 @@ from tests.server.test_archives import ACCOUNT, export, tweet, tweets_js
 A = {"X-API-Key": TEST_KEY}  # the client sunny_sam's owner authorised
 B = {"X-API-Key": OTHER_KEY}  # an attacker holding a valid API key of its own
 ADMIN_TOKEN = "admin-token-of-at-least-24-characters"
-PUBLIC_OR_ELSEWHERE = re.compile(r"^/(api/v1/(health|openapi\.json|me|resources|admin/.*)|auth/.*|r/.*|static/.*|)$")
+# /me and its forms name no account: they act on the signed-in one only (tests/server/web/test_pages.py).
+PUBLIC_OR_ELSEWHERE = re.compile(
+    r"^/(api/v1/(health|openapi\.json|me|resources|admin/.*)|auth/.*|r/.*|static/.*|me(/.*)?|)$"
+)
 
 # Every route that reaches an account's data: (method, path, JSON body). {job}, {analysis}, {recommendation}
 # are sunny_sam's; a new route must be added here (test_every_account_route_is_in_the_table).

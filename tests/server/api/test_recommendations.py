@@ -208,4 +208,8 @@ def test_openapi_documents_the_recommendation_routes(client):
     assert set(document["paths"]["/accounts/{username}/matching"]) == {"get", "put"}
     schema = document["components"]["schemas"]["Recommendation"]["properties"]
     assert {"friends", "big_accounts", "hashtags", "degraded", "degraded_reason"} <= set(schema)
-    assert document["components"]["schemas"]["Job"]["properties"]["kind"]["enum"] == ["analysis", "recommendations", "archive"]
+    assert document["components"]["schemas"]["Job"]["properties"]["kind"]["enum"] == [
+        "analysis",
+        "recommendations",
+        "archive",
+    ]

@@ -40,7 +40,7 @@ def test_login_sends_the_person_to_twitter_with_pkce_and_a_state(client, local_t
 
 def test_sign_in_records_consent_token_and_a_server_side_session(client, app):
     response = sign_in_with_x(client, "sunny_sam")
-    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert response.status_code == 303 and response.headers["Location"] == "/me"
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
     assert client.get("/auth/me").get_json() == {
