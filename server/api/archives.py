@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request, url_for
+from flask import current_app, g, url_for
 from limits import parse
 
 from server import jobs
@@ -17,15 +17,7 @@ from server.auth.principals import Principal
 from server.extensions import db
 from server.models import AccessGrant
 
-UPLOAD_SLACK = 64 * 1024  # the multipart envelope around the file
-
-
-def allow_upload() -> None:
-    """Before the form is read: this route's body may be an export, up to ``ARCHIVE_MAX_MB``, not 16 KB."""
-    request.max_content_length = imports.max_bytes() + UPLOAD_SLACK
-
-
-UPLOADS["api.upload_archive"] = allow_upload
+UPLOADS["api.upload_archive"] = imports.allow_upload
 
 
 def owner_of(principal: Principal, username: str) -> str | None:

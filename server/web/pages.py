@@ -21,7 +21,6 @@ from server.models import UserSession, account_named, utcnow
 from server.web import dashboard, forms
 
 bp = Blueprint("pages", __name__)
-UPLOAD_SLACK = 64 * 1024  # the multipart envelope around the file
 
 
 @bp.app_context_processor
@@ -32,7 +31,7 @@ def _globals() -> dict:
 @bp.before_request
 def _before() -> None:
     if request.endpoint == "pages.upload_archive":
-        request.max_content_length = imports.max_bytes() + UPLOAD_SLACK
+        imports.allow_upload()
     if request.method == "POST":
         forms.check()
 
