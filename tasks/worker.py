@@ -14,8 +14,10 @@ celery_app = flask_app.extensions["celery"]
 @worker_ready.connect
 def _recover_on_start(sender, **kwargs) -> None:
     # A worker that starts may be replacing one that was killed: look for the jobs it left behind (beat sweeps
-    # every JOB_SWEEP_SECONDS too). Only a message is sent here; the database is touched in a pool process.
+    # every JOB_SWEEP_SECONDS too). Once now, and once the lease of a job killed just before has run out (a quick
+    # restart comes before it). Only messages are sent here; the database is touched in a pool process.
     sender.app.send_task(SWEEP_JOBS, countdown=1)
+    sender.app.send_task(SWEEP_JOBS, countdown=flask_app.config["JOB_LEASE_SECONDS"] + 1)
 
 
 @worker_process_init.connect
