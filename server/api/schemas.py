@@ -439,6 +439,8 @@ class AnalysisPoint(Schema):
     created_at: Timestamp
     status: str | None
     confidence: float
+    positivity: float = Field(description="joy + love + surprise in the analysis's weighted breakdown")
+    negativity: float = Field(description="anger + fear + sadness in the analysis's weighted breakdown")
     window_end: Timestamp | None
 
 

@@ -100,8 +100,14 @@ def account_trend(account: Account, bucket: Literal["day", "week"]) -> Trend:
     )
     analyses = [
         AnalysisPoint(
-            id=a.id, created_at=a.created_at, status=a.status, confidence=a.confidence, window_end=a.window_end
-        )
+            id=a.id,
+            created_at=a.created_at,
+            status=a.status,
+            confidence=a.confidence,
+            positivity=a.positivity,
+            negativity=a.negativity,
+            window_end=a.window_end,
+        )  # fmt: skip
         for a in reversed(list(history))
     ]
     return Trend(username=account.username, bucket=bucket, model_version=version, series=series, analyses=analyses)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import sqlalchemy as sa
+
 from server import jobs, privacy
 from server.api import schemas
 from server.api.timeline import account_trend, tweet_page
+from server.extensions import db
 from server.jobs.kinds import ANALYSIS, ARCHIVE, RECOMMENDATIONS
 from server.links import support_for
-from server.models import Account, Analysis, Recommendation, latest_result
+from server.models import Account, Analysis, Job, Recommendation, latest_result
 
 TWEETS_PER_PAGE = 20
 MOOD_WORDS = {
@@ -80,6 +83,17 @@ def active_jobs(username: str) -> list:
     return found
 
 
+def last_failure(username: str, analysis: Analysis | None) -> dict | None:
+    """The account's newest failed job when it failed after the mood shown: what went wrong, for the page."""
+    query = sa.select(Job).where(Job.username_key == username.lower(), Job.state == "failed")
+    if analysis is not None:
+        query = query.where(Job.finished_at > analysis.created_at)
+    job = db.session.scalars(query.order_by(Job.finished_at.desc()).limit(1)).first()
+    if job is None:
+        return None
+    return {"kind": job.kind, "code": job.error_code, "message": job.error_message}
+
+
 def view(
     account: Account | None, username: str, page: int = 1, bucket: Literal["day", "week"] = "week"
 ) -> dict[str, Any]:
@@ -103,6 +117,7 @@ def view(
         else None,
         "resources": support_for(status, analysis.language) if analysis and status else None,
         "jobs": active_jobs(username),
+        "failure": last_failure(username, analysis),
         "consent": schemas.Consent.of(username, consent).model_dump(mode="json"),
         "matching": bool(account.match_opt_in) if account is not None else False,
         "bucket": bucket,

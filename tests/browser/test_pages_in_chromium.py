@@ -120,6 +120,9 @@ def test_from_sign_in_to_a_dashboard_with_a_trend_and_back_to_nothing(page, stac
     page.wait_for_load_state("load")  # the charts are drawn when their script runs (no animation)
     assert canvas_drawn(page, "#trend-chart") and canvas_drawn(page, "#breakdown-chart")
     assert page.locator("#trend tbody tr").count() >= 10
+    # The analysis is marked on the trend: Chart.js holds it as the third series, in one week.
+    marked = page.evaluate("Chart.getChart('trend-chart').data.datasets[2].data.filter(v => v !== null)")
+    assert len(marked) == 1 and 50 <= marked[0] <= 100
     assert page.get_by_role("button", name="Save the chart as PNG").is_visible()
     with page.expect_download() as download:
         page.get_by_role("button", name="Save the chart as PNG").click()

@@ -26,6 +26,28 @@
     });
   }
 
+  // Each analysis sits in the bucket its window ended in (the newest tweet it read); the latest one wins a bucket.
+  function analysisBucket(series, analysis) {
+    const end = (analysis.window_end || analysis.created_at).slice(0, 10);
+    let index = -1;
+    series.forEach((point, i) => { if (point.start <= end) index = i; });
+    return index;
+  }
+
+  function analysisPoints(series, analyses) {
+    const points = series.map(() => null);
+    analyses.forEach((analysis) => {
+      const index = analysisBucket(series, analysis);
+      if (index >= 0) points[index] = Math.round(analysis.positivity * 100);
+    });
+    return points;
+  }
+
+  function analysisLabel(series, analyses, index) {
+    const found = analyses.filter((analysis) => analysisBucket(series, analysis) === index).pop();
+    return found ? "Analysis of " + found.created_at.slice(0, 10) + ": " + (found.status || "not enough to tell") : "";
+  }
+
   function drawTrend() {
     const trend = data("trend-data");
     const canvas = document.getElementById("trend-chart");
@@ -41,12 +63,15 @@
             backgroundColor: "#047857", spanGaps: true, tension: 0.3 },
           { label: "Negative (sadness, anger, fear)", data: series.map((p) => percent(p.negativity)), borderColor: "#b91c1c",
             backgroundColor: "#b91c1c", borderDash: [6, 4], spanGaps: true, tension: 0.3 },
+          { label: "Analyses (positive share)", data: analysisPoints(series, trend.analyses), showLine: false,
+            pointStyle: "rectRot", pointRadius: 7, borderColor: "#1b1d21", backgroundColor: "#f59e0b" },
         ],
       },
       options: {
         maintainAspectRatio: false, animation: false,
         scales: { y: { min: 0, max: 100, ticks: { callback: (value) => value + "%" } } },
         plugins: { tooltip: { callbacks: { afterBody: (items) => {
+          if (items[0].datasetIndex === 2) return analysisLabel(series, trend.analyses, items[0].dataIndex);
           const point = series[items[0].dataIndex];
           return point.tweets + " tweets" + (point.status ? ", " + point.status : "");
         } } } },

@@ -71,7 +71,9 @@ def test_an_own_archive_is_imported_analysed_and_shown_as_a_trend(app, quinn, cl
     # Its first weeks are hard ones: the trend shows the change the export was written to show.
     first, last = weeks[0], weeks[-1]
     assert first["negativity"] > first["positivity"] and last["positivity"] > last["negativity"]
-    assert [point["status"] for point in trend["analyses"]] == [analysis["status"]]
+    (point,) = trend["analyses"]
+    assert point["status"] == analysis["status"] and point["positivity"] == analysis["positivity"]
+    assert point["negativity"] == analysis["negativity"]
 
     # The same export again: tweets are upserted by id, none twice.
     again = upload(quinn, archive)

@@ -105,6 +105,19 @@ def test_re_analyse_matching_consent_and_their_refusals(app, quinn, classifier):
     )
 
 
+def test_a_job_that_failed_after_the_mood_shown_is_explained(app, quinn, classifier):
+    post(quinn, "/me/archive", {"file": (io.BytesIO(demo_archive()), "archive.zip")})
+    with app.app_context():  # unreadable by the time a worker reads it
+        db.session.scalars(sa.select(ArchiveUpload)).one().data = b"window.YTD.tweets.part0 = [{"
+        db.session.commit()
+    run_all(app, classifier)
+    page = quinn.get("/me", headers=HTML).get_data(as_text=True)
+    assert "Your archive could not be imported" in page and "malformed JSON at line 1" in page
+    post(quinn, "/me/archive", {"file": (io.BytesIO(demo_archive()), "archive.zip")})
+    run_all(app, classifier)
+    assert "could not be imported" not in quinn.get("/me", headers=HTML).get_data(as_text=True)  # a newer mood
+
+
 def test_archive_refusals_are_shown_on_the_page(app, quinn):
     none = post(quinn, "/me/archive", follow_redirects=True).get_data(as_text=True)
     assert "Choose your archive" in none
