@@ -102,6 +102,18 @@ def test_from_sign_in_to_a_dashboard_with_a_trend_and_back_to_nothing(page, stac
     assert page.get_by_text("No analysis yet").is_visible()
     assert accessible(page) == []
 
+    # By keyboard alone: the skip link first, then Tab to "Analyse my tweets" and Enter. Quinn has no tweets on
+    # Twitter, so the analysis ends saying so.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Analyse my tweets":
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#progress", state="detached", timeout=TIMEOUT_MS)
+    assert "There are no tweets to read yet" in page.locator("#mood").inner_text()
+
     # A malformed file and a zip bomb: clear errors on the page, nothing kept.
     (tmp_path / "broken.js").write_bytes(b"window.YTD.tweets.part0 = [{")
     (tmp_path / "bomb.zip").write_bytes(bomb())
@@ -115,7 +127,7 @@ def test_from_sign_in_to_a_dashboard_with_a_trend_and_back_to_nothing(page, stac
     page.set_input_files("#archive-file", stack.archive)
     page.get_by_role("button", name="Upload and analyse").click()
     assert page.locator("#progress progress").is_visible()
-    page.wait_for_selector("#mood .status", timeout=TIMEOUT_MS)
+    page.wait_for_selector("#progress", state="detached", timeout=TIMEOUT_MS)  # the script reloads when done
     assert page.locator("#mood .status").inner_text() in ("Cheerful", "Satisfied")
     page.wait_for_load_state("load")  # the charts are drawn when their script runs (no animation)
     assert canvas_drawn(page, "#trend-chart") and canvas_drawn(page, "#breakdown-chart")
