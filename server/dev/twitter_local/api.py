@@ -1,4 +1,4 @@
-"""The ``/2/`` routes: users, timelines, mentions, follows, tweet lookup, create and delete.
+"""The ``/2/`` routes: users, timelines, mentions, follows, tweet lookup and search, create and delete.
 
 Route endpoint names are tweepy's method names; the rate limits in ``state.DEFAULT_RATE_LIMITS`` use them.
 Authentication, faults and rate limits are applied before these views run (see ``app.py``).
@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import bisect
 import logging
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, g, request
 
-from server.dev.twitter_local import problems
+from server.dev.twitter_local import problems, search
 from server.dev.twitter_local.params import TWEET_EXPANSIONS, USER_EXPANSIONS, QueryParams, encode_token
 from server.dev.twitter_local.render import Renderer, assemble
 from server.dev.twitter_local.state import LocalApiState
-from server.dev.twitter_local.twitter_text import MAX_WEIGHTED_LENGTH, format_time, weighted_length
+from server.dev.twitter_local.twitter_text import MAX_WEIGHTED_LENGTH, format_time, parse_time, weighted_length
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +195,74 @@ def _page_by_id(ids_desc: list[int], size: int, token: tuple[str, int] | None) -
     if start > 0:
         meta["previous_token"] = encode_token("t", "p", page[0])
     return page, meta
+
+
+# -- search --------------------------------------------------------------------------------------------------
+SEARCH_PARAMS = [
+    "end_time", "expansions", "max_results", "media.fields", "next_token", "pagination_token", "place.fields",
+    "poll.fields", "query", "since_id", "start_time", "tweet.fields", "until_id", "user.fields",
+]  # fmt: skip
+RECENT_SEARCH_DAYS = 7
+FIRST_TWEET = parse_time("2006-03-21T00:00:00Z")
+
+
+@bp.get("/tweets/search/recent", endpoint="search_recent_tweets")
+def search_recent_tweets():
+    """Tweets of the last seven days matching ``query``, newest first."""
+    return _search(full_archive=False)
+
+
+@bp.get("/tweets/search/all", endpoint="search_all_tweets")
+def search_all_tweets():
+    """Tweets since 2006 matching ``query``, newest first (the full-archive search of higher access levels)."""
+    return _search(full_archive=True)
+
+
+def _search(full_archive: bool) -> dict:
+    query = QueryParams(request.args, SEARCH_PARAMS, TWEET_EXPANSIONS)
+    text = request.args.get("query", "")
+    matcher = None
+    try:
+        matcher = search.parse(text)
+    except search.QueryError as error:
+        query.error("query", text, str(error))
+    max_results = query.integer("max_results", 10, 500 if full_archive else 100, 10)
+    since_id, until_id = query.snowflake("since_id"), query.snowflake("until_id")
+    start, end = query.time("start_time"), query.time("end_time")
+    now = datetime.now(UTC).replace(microsecond=0)  # API time: the world's dates are shifted to it
+    earliest = FIRST_TWEET if full_archive else now - timedelta(days=RECENT_SEARCH_DAYS)
+    if start and start < earliest:
+        raw = request.args["start_time"]
+        message = f"Invalid 'start_time':'{raw}'. 'start_time' must be on or after {format_time(earliest)}"
+        query.error("start_time", request.args["start_time"], message)
+    if start and end and start >= end:
+        query.error("start_time", request.args["start_time"], "'start_time' must be before 'end_time'")
+    token = query.token("t", "next_token" if "next_token" in request.args else "pagination_token")
+    render = _renderer(query)
+    assert matcher is not None  # a bad query was an error above, raised by _renderer's check
+    world = _state().world
+    selected = []
+    for tweet_id in reversed(world.tweet_ids()):
+        created = world.created_at(tweet_id) + render.shift
+        if created < max(earliest, start or earliest):
+            break  # ids follow time: everything further is older
+        if created > now or (end and created > end):
+            continue
+        if (since_id and tweet_id <= since_id) or (until_id and tweet_id >= until_id):
+            continue
+        tweet = world.tweet(str(tweet_id))
+        if tweet is None:
+            continue
+        author = world.known_user(tweet["author_id"])
+        if not render.can_see_content(author):
+            continue
+        if matcher(search.candidate(tweet, author["username"])):
+            selected.append(tweet_id)
+    page, meta = _page_by_id(selected, max_results, token)
+    if not page:
+        return {"meta": meta}
+    meta.pop("previous_token", None)  # search pages forward only
+    return render.tweets_response([world.known_tweet(str(i)) for i in page], meta=meta)
 
 
 # -- follows -------------------------------------------------------------------------------------------------

@@ -146,16 +146,14 @@ class QueryParams:
         """The ``expansions`` parameter, checked against this endpoint's choices."""
         return set(self.choices("expansions", self.expansion_choices))
 
-    def token(self, kind: str) -> tuple[str, int] | None:
-        """Decode ``pagination_token`` made by :func:`encode_token` with the same ``kind``."""
-        value = self.args.get("pagination_token")
+    def token(self, kind: str, name: str = "pagination_token") -> tuple[str, int] | None:
+        """Decode the token in ``name`` (search takes ``next_token``) made by :func:`encode_token` with ``kind``."""
+        value = self.args.get(name)
         if value is None:
             return None
         decoded = decode_token(value)
         if decoded is None or decoded[0][0] != kind:
-            self.error(
-                "pagination_token", value, f"The `pagination_token` query parameter value [{value}] is not valid"
-            )
+            self.error(name, value, f"The `{name}` query parameter value [{value}] is not valid")
             return None
         return decoded[0][1:], decoded[1]
 

@@ -38,6 +38,8 @@ DEFAULT_RATE_LIMITS: dict[str, tuple[int | None, int | None]] = {
     "get_users_followers": (15, 15),
     "get_tweet": (300, 900),
     "get_tweets": (300, 900),
+    "search_recent_tweets": (450, 180),
+    "search_all_tweets": (300, None),
     "create_tweet": (None, 200),
     "delete_tweet": (None, 50),
 }

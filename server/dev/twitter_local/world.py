@@ -122,6 +122,11 @@ class World:
             edges = [(a, b) for a, followees in self._following.items() for b in followees]
         return iter(edges)
 
+    def tweet_ids(self) -> list[int]:
+        """Every tweet id, oldest first (ids are snowflakes: by creation time)."""
+        with self._lock:
+            return sorted(self._created)
+
     def newest_tweet_id(self) -> int:
         """The largest tweet id in the world (0 when there are no tweets)."""
         with self._lock:
