@@ -1,0 +1,127 @@
+"""Public emotion on a topic: classified tweets folded into daily aggregates, and the peaks explained by hashtags.
+
+Only aggregates leave this module: a day's tweet count, how many tweets had each emotion on top, the mean
+probability of each label, positivity (joy + love + surprise) and negativity (anger + fear + sadness) of the mean,
+and hashtag counts. No text, tweet id or author: the people tweeting about a topic did not ask to be analysed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from ml.labels import LABELS
+from ml.timeline import Peak, find_peaks
+
+POSITIVE = ("joy", "love", "surprise")
+NEGATIVE = ("anger", "fear", "sadness")
+SERIES = ("positivity", *LABELS[:6])  # the series peaks are looked for in
+
+
+@dataclass
+class DayAggregate:
+    """One day of a topic: counts and sums, so days merge exactly when a refresh adds tweets."""
+
+    day: date
+    tweets: int = 0
+    top: Counter = field(default_factory=Counter)  # label -> tweets with that label on top
+    sums: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LABELS, 0.0))
+    hashtags: Counter = field(default_factory=Counter)
+
+    def add(self, probs: Mapping[str, float], hashtags: Iterable[str] = ()) -> None:
+        """Count one classified tweet."""
+        self.tweets += 1
+        self.top[max(LABELS, key=lambda label: probs[label])] += 1
+        for label in LABELS:
+            self.sums[label] += float(probs[label])
+        self.hashtags.update({tag.lower() for tag in hashtags})
+
+    def mean(self, label: str) -> float:
+        """The day's mean probability of ``label``."""
+        return self.sums[label] / self.tweets if self.tweets else 0.0
+
+    @property
+    def positivity(self) -> float:
+        """Mean joy + love + surprise."""
+        return sum(self.mean(label) for label in POSITIVE)
+
+    @property
+    def negativity(self) -> float:
+        """Mean anger + fear + sadness."""
+        return sum(self.mean(label) for label in NEGATIVE)
+
+    def value(self, series: str) -> float:
+        """The day's value of one of ``SERIES``."""
+        return self.positivity if series == "positivity" else self.mean(series)
+
+
+def aggregate(tweets: Iterable[tuple[datetime, Mapping[str, float], Iterable[str]]]) -> dict[date, DayAggregate]:
+    """Fold ``(created_at, probabilities, hashtags)`` into days (of ``created_at``'s own calendar: pass UTC)."""
+    days: dict[date, DayAggregate] = {}
+    for created, probs, hashtags in tweets:
+        day = created.date()
+        days.setdefault(day, DayAggregate(day)).add(probs, hashtags)
+    return days
+
+
+@dataclass(frozen=True)
+class TopicPeak:
+    """A peak of one series (``positivity`` or an emotion's mean probability) and the hashtags of its day."""
+
+    series: str
+    peak: Peak
+    hashtags: list[tuple[str, float, int]]  # (tag, lift, count on the day)
+
+
+def over_represented(
+    day: DayAggregate,
+    baseline: Sequence[DayAggregate],
+    exclude: Iterable[str] = (),
+    min_count: int = 3,
+    top: int = 5,
+) -> list[tuple[str, float, int]]:
+    """The day's hashtags most over-represented against ``baseline`` days: ``(tag, lift, count)``, by lift.
+
+    Lift is the tag's share of the day's tweets over its share of the baseline's, with add-one smoothing on the
+    baseline (a tag new that day has a large but finite lift). Tags used fewer than ``min_count`` times that day
+    and ``exclude`` (the query's own terms, in any case, with or without '#') are left out.
+    """
+    skip = {term.lower().lstrip("#") for term in exclude}
+    base_tweets = sum(b.tweets for b in baseline)
+    base_tags: Counter = Counter()
+    for other in baseline:
+        base_tags.update(other.hashtags)
+    found = []
+    for tag, count in day.hashtags.items():
+        if count < min_count or tag in skip:
+            continue
+        lift = (count / day.tweets) / ((base_tags[tag] + 1) / (base_tweets + 1))
+        found.append((tag, round(lift, 3), count))
+    return sorted(found, key=lambda item: (-item[1], -item[2], item[0]))[:top]
+
+
+def topic_peaks(
+    days: Mapping[date, DayAggregate],
+    exclude: Iterable[str] = (),
+    per_series: int = 3,
+    min_tweets: int = 5,
+) -> list[TopicPeak]:
+    """Peaks of positivity and of each emotion, strongest first, each with the hashtags of its day.
+
+    Days with fewer than ``min_tweets`` tweets are gaps (their means are noise). The scale floor of each series
+    is the sampling noise of a mean over a typical day's tweets (a share moves by 1/n with one tweet).
+    """
+    usable = sorted(day for day, agg in days.items() if agg.tweets >= min_tweets)
+    if not usable:
+        return []
+    typical = sorted(days[day].tweets for day in usable)[len(usable) // 2]
+    excluded = list(exclude)
+    found: list[TopicPeak] = []
+    for series in SERIES:
+        values = [days[day].value(series) for day in usable]
+        for peak in find_peaks(usable, values, min_scale=1 / typical)[:per_series]:
+            baseline = [days[d] for d in usable if d != peak.day]
+            found.append(TopicPeak(series, peak, over_represented(days[peak.day], baseline, excluded)))
+    return sorted(found, key=lambda item: (-item.peak.score, item.peak.day, item.series))
