@@ -91,7 +91,14 @@ def celery_settings(broker_url: str, queue: str, schedule: dict | None = None) -
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
-        "include": ["tasks.jobs", "tasks.analysis", "tasks.archive", "tasks.recommendations", "tasks.periodic"],
+        "include": [
+            "tasks.jobs",
+            "tasks.analysis",
+            "tasks.archive",
+            "tasks.recommendations",
+            "tasks.topics",
+            "tasks.periodic",
+        ],  # fmt: skip
         "beat_schedule": schedule or {},
         # Beat remembers when each entry last ran here, not in the working directory it was started from.
         "beat_schedule_filename": str(INSTANCE_DIR / "celerybeat-schedule"),
@@ -141,6 +148,10 @@ class Config:
     TWITTER_API_BASE = os.environ.get("TWITTER_API_BASE") or None
     TWITTER_TIMEOUT = as_float(os.environ.get("TWITTER_TIMEOUT"), 10.0)
     TWEET_LIMIT = as_int(os.environ.get("TWEET_LIMIT"), 3200)
+    # Topics: the most tweets one topic job reads, and whether the access level allows full-archive search (a
+    # topic starting more than 7 days ago then reads back to its start; otherwise its last 7 days).
+    TOPIC_MAX_TWEETS = as_int(os.environ.get("TOPIC_MAX_TWEETS"), 10_000)
+    TWITTER_FULL_ARCHIVE = as_bool(os.environ.get("TWITTER_FULL_ARCHIVE"), False)
 
     # The bot (mood.poll_mentions): off unless all four user-context (OAuth 1.0a) credentials are set.
     BOT_USERNAME = os.environ.get("BOT_USERNAME") or None

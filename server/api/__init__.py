@@ -10,7 +10,17 @@ from flask_openapi3 import OpenAPI
 
 def register(app: OpenAPI) -> None:
     """Add every route of the API to the app."""
-    from server.api import access, accounts, admin, analyses, archives, recommendations, service, timeline  # noqa: F401
+    from server.api import (  # noqa: F401
+        access,
+        accounts,
+        admin,
+        analyses,
+        archives,
+        recommendations,
+        service,
+        timeline,
+        topics,
+    )
 
     app.register_api(access.bp)
     app.register_api(access.legacy)

@@ -180,6 +180,44 @@ class ResourcesQuery(Schema):
     language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] | None = None
 
 
+class TopicBody(Schema):
+    """A topic to watch: a query in Twitter's search syntax over a period."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"query": "#PfizerBioNTech lang:en -is:retweet", "start": "2026-12-01T00:00:00Z"}]
+        },
+    )
+    query: Annotated[str, Field(min_length=1, max_length=512, description="Twitter search syntax")]
+    start: datetime = Field(description="from when (UTC); recent search reaches back 7 days")
+    end: datetime | None = Field(None, description="until when; null: up to now")
+    watch: StrictBool = Field(False, description="refresh periodically (beat), adding new tweets")
+
+    @model_validator(mode="after")
+    def _period(self) -> TopicBody:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise ValueError(f"{name} needs a time zone, e.g. 2026-12-01T00:00:00Z")
+        if self.end is not None and self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class TopicPath(Schema):
+    """A topic, by id."""
+
+    topic_id: Annotated[str, Field(pattern=r"^[0-9a-f]{12}$")]
+
+
+class TopicQuery(Schema):
+    """How to answer: JSON, or the daily series as CSV."""
+
+    model_config = ConfigDict(extra="ignore")
+    format: Literal["json", "csv"] = "json"
+
+
 # -- errors --------------------------------------------------------------------------------------------------
 class ErrorDetail(Schema):
     """A stable snake_case code and a message for people."""
@@ -256,7 +294,9 @@ class Job(Schema):
         kind = kind_of(job.kind)
         # A recommendation job may analyse too (job.analysis), but its result is the recommendation.
         result = getattr(job, kind.result_attr)
-        result_url = url_for(kind.result_endpoint, **{f"{kind.result_attr}_id": result.id}) if result else None
+        subject: dict[str, Any] = {kind.subject_param: job.username}
+        result_param = kind.result_param or f"{kind.result_attr}_id"
+        result_url = url_for(kind.result_endpoint, **{result_param: result.id}) if result else None
         failed, retrying = job.state == "failed", job.state == "retrying"
         return cls.model_validate(
             dict(
@@ -276,7 +316,7 @@ class Job(Schema):
                 links=JobLinks(
                     self=url_for("api.get_job", job_id=job.id),
                     result=result_url,
-                    latest=url_for(kind.latest_endpoint, username=job.username),
+                    latest=url_for(kind.latest_endpoint, **subject),
                 ),
             )
         )
@@ -291,6 +331,59 @@ class ArchiveForm(Schema):
     username: Username | None = Field(
         None, description="The account it is for; a signed-in session's own account when left out"
     )
+
+
+class TopicDayOut(Schema):
+    """One day of a topic: how many tweets, which emotion was on top how often, the mean of each emotion."""
+
+    day: str = Field(description="YYYY-MM-DD (UTC)")
+    tweets: Count
+    top: dict[str, int]
+    means: dict[str, float]
+    positivity: float
+    negativity: float
+
+
+class HashtagLift(Schema):
+    """A hashtag of a peak's day: how much more often than on the other days."""
+
+    tag: str
+    lift: float
+    count: Count
+
+
+class TopicPeakOut(Schema):
+    """An unusual day of one series (positivity or an emotion's mean), with the hashtags that explain it."""
+
+    series: str
+    day: str
+    direction: Literal["up", "down"]
+    score: float = Field(description="robust z-score against the trailing weeks (ml.timeline)")
+    value: float
+    baseline: float
+    hashtags: list[HashtagLift]
+
+
+class TopicOut(Schema):
+    """A topic: its query and period, its daily series, its peaks and its most used hashtags. Aggregates only."""
+
+    id: str
+    query: str
+    start: Timestamp
+    end: Timestamp | None
+    watch: bool
+    tweets: Count
+    model_version: str | None
+    refreshed_at: Timestamp | None
+    series: list[TopicDayOut]
+    peaks: list[TopicPeakOut]
+    hashtags: list[HashtagLift] = Field(description="the most used hashtags over the whole period (lift 1)")
+
+
+class TopicEnvelope(Schema):
+    """One topic."""
+
+    topic: TopicOut
 
 
 class JobEnvelope(Schema):

@@ -26,6 +26,9 @@ class JobKind:
     missing_code: str  # the 404 code when an account has no result yet
     noun: str  # the result, in a message: "No analysis of @jack yet"
     start_route: str  # the request that starts a job of this kind
+    subject_param: str = "username"  # the latest endpoint's parameter naming the job's subject (Job.username)
+    result_param: str | None = None  # the result endpoint's parameter (None: ``<result_attr>_id``)
+    public: bool = False  # any caller with a credential may follow it (its subject is public data, no account)
 
     def load_pipeline(self) -> Callable[..., Any]:
         """The pipeline function (imports its module)."""
@@ -70,7 +73,23 @@ ARCHIVE = JobKind(
     noun="analysis",
     start_route="POST /api/v1/archives",
 )
-KINDS: dict[str, JobKind] = {kind.name: kind for kind in (ANALYSIS, RECOMMENDATIONS, ARCHIVE)}
+# Public emotion on a search query: the job's subject (Job.username) is the topic's id; its result, the topic.
+TOPIC = JobKind(
+    name="topic",
+    task="mood.monitor_topic",
+    pipeline="server.pipelines.topic:execute",
+    work="The topic's search",
+    result_attr="finished_topic",
+    result_endpoint="api.get_topic",
+    latest_endpoint="api.get_topic",
+    missing_code="topic_not_found",
+    noun="topic",
+    start_route="POST /api/v1/topics",
+    subject_param="topic_id",
+    result_param="topic_id",
+    public=True,
+)
+KINDS: dict[str, JobKind] = {kind.name: kind for kind in (ANALYSIS, RECOMMENDATIONS, ARCHIVE, TOPIC)}
 KIND_NAMES = tuple(KINDS)
 
 

@@ -10,6 +10,7 @@ from server.models.graph import Follow, FollowWalk, GraphAccount, GraphChange, G
 from server.models.jobs import ACTIVE_STATES, FINAL_STATES, AdminRun, ArchiveUpload, Job
 from server.models.privacy import AccessGrant, Consent, UserSession, UserToken
 from server.models.results import Analysis, Recommendation, latest_result
+from server.models.topics import Topic, TopicDay
 
 __all__ = [
     "ACTIVE_STATES",
@@ -31,6 +32,8 @@ __all__ = [
     "Job",
     "Recommendation",
     "TWEET_ID_LENGTH",
+    "Topic",
+    "TopicDay",
     "Tweet",
     "TweetEmotion",
     "TweetHashtag",

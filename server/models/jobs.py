@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import TWEET_ID_LENGTH, USERNAME_LENGTH, UTCDateTime, new_id, utcnow
 from server.extensions import Model
+from server.models.topics import Topic
 
 if TYPE_CHECKING:
     from server.models.accounts import Account
@@ -91,6 +92,15 @@ class Job(Model):
         viewonly=True,
         uselist=False,
     )
+
+    @property
+    def finished_topic(self) -> Topic | None:
+        """A succeeded topic job's topic (its subject is the topic's id); None otherwise."""
+        if self.kind != "topic" or self.state != "succeeded":
+            return None
+        from server.extensions import db  # the session, for this one lookup
+
+        return db.session.get(Topic, self.username)
 
 
 class AdminRun(Model):

@@ -21,9 +21,10 @@ from tests.server.test_archives import ACCOUNT, export, tweet, tweets_js
 A = {"X-API-Key": TEST_KEY}  # the client sunny_sam's owner authorised
 B = {"X-API-Key": OTHER_KEY}  # an attacker holding a valid API key of its own
 ADMIN_TOKEN = "admin-token-of-at-least-24-characters"
-# /me and its forms name no account: they act on the signed-in one only (tests/server/web/test_pages.py).
+# /me and its forms name no account: they act on the signed-in one only (tests/server/web/test_pages.py). Topics
+# are aggregates of public tweets, open to any credential (tests/server/pipelines/test_topic.py).
 PUBLIC_OR_ELSEWHERE = re.compile(
-    r"^/(api/v1/(health|openapi\.json|me|resources|admin/.*)|auth/.*|r/.*|static/.*|me(/.*)?|)$"
+    r"^/(api/v1/(health|openapi\.json|me|resources|admin/.*|topics(/.*)?)|auth/.*|r/.*|static/.*|me(/.*)?|)$"
 )
 
 # Every route that reaches an account's data: (method, path, JSON body). {job}, {analysis}, {recommendation}

@@ -212,4 +212,5 @@ def test_openapi_documents_the_recommendation_routes(client):
         "analysis",
         "recommendations",
         "archive",
+        "topic",
     ]

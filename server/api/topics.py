@@ -1,0 +1,136 @@
+"""Topics: public emotion on a search query, day by day, its peaks and the hashtags that explain them.
+
+Any caller with a credential may watch a topic and read any topic: a topic holds aggregates of public tweets
+only, never a tweet, text, id or author (``server.pipelines.topic``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+
+from flask import current_app, g, url_for
+from limits import parse
+
+from ml.labels import LABELS
+from ml.topics import DayAggregate, topic_peaks
+from server import jobs
+from server.api import schemas
+from server.api.access import START, bp, enforce
+from server.api.contract import errors
+from server.api.errors import ApiError
+from server.api.schemas import (
+    HashtagLift,
+    JobEnvelope,
+    TopicBody,
+    TopicDayOut,
+    TopicEnvelope,
+    TopicOut,
+    TopicPath,
+    TopicPeakOut,
+    TopicQuery,
+)
+from server.db import new_id
+from server.extensions import db
+from server.jobs.kinds import TOPIC
+from server.models import Topic
+from server.models.topics import TOPIC_ID_LENGTH
+from server.twitter.search import query_terms
+
+TOPIC_ERRORS = errors(e401="Missing or invalid API key", e404="No such topic")
+
+
+@bp.post("/topics", responses={**START, **errors(e400="Malformed body: query, start, end")})
+def start_topic(body: TopicBody):
+    """Watch a topic: search its tweets over the period, classify them, keep daily aggregates; a job.
+
+    The query is Twitter's search syntax (``#PfizerBioNTech lang:en -is:retweet``). Recent search reaches 7 days
+    back; full-archive search (``TWITTER_FULL_ARCHIVE``) reaches the start. With ``watch``, beat refreshes it.
+    """
+    enforce(parse(current_app.config["JOB_START_LIMIT"]), "job-starts", g.principal.rate_key)
+    topic = Topic(
+        id=new_id()[:TOPIC_ID_LENGTH],
+        query=body.query,
+        start=body.start,
+        end=body.end,
+        watch=body.watch,
+        created_by=g.principal.rate_key,
+    )
+    db.session.add(topic)
+    job = jobs.new_job(topic.id, TOPIC.name)
+    db.session.add(job)
+    db.session.commit()
+    try:
+        jobs.enqueue(job)
+    except jobs.QueueUnavailable as error:
+        raise ApiError(503, "queue_unavailable", "The job queue is unavailable; please try again later.") from error
+    location = url_for("api.get_job", job_id=job.id)
+    return JobEnvelope(job=schemas.Job.of(job)).model_dump(mode="json"), 202, {"Location": location}
+
+
+@bp.get(
+    "/topics/<topic_id>",
+    responses={200: TopicEnvelope, **TOPIC_ERRORS, **errors(e400="Malformed topic id")},
+)
+def get_topic(path: TopicPath, query: TopicQuery):
+    """The topic's daily series, its peaks (with their hashtags) and its hashtags; ``?format=csv``: the series."""
+    topic = db.session.get(Topic, path.topic_id)
+    if topic is None:
+        raise ApiError(404, "topic_not_found", f"No topic {path.topic_id}.")
+    days = {row.day: _aggregate(row) for row in topic.days}
+    series = [
+        TopicDayOut(
+            day=day.isoformat(),
+            tweets=agg.tweets,
+            top=dict(agg.top),
+            means={label: round(agg.mean(label), 4) for label in LABELS},
+            positivity=round(agg.positivity, 4),
+            negativity=round(agg.negativity, 4),
+        )  # fmt: skip
+        for day, agg in sorted(days.items())
+    ]
+    if query.format == "csv":
+        return _csv(topic, series)
+    peaks = [
+        TopicPeakOut(
+            series=found.series,
+            day=found.peak.day.isoformat(),
+            direction=found.peak.direction,
+            score=round(found.peak.score, 2),
+            value=round(found.peak.value, 4),
+            baseline=round(found.peak.baseline, 4),
+            hashtags=[HashtagLift(tag=tag, lift=lift, count=count) for tag, lift, count in found.hashtags],
+        )  # fmt: skip
+        for found in topic_peaks(days, exclude=query_terms(topic.query))
+    ]
+    totals: Counter = Counter()
+    for agg in days.values():
+        totals.update(agg.hashtags)
+    result = TopicOut(
+        id=topic.id, query=topic.query, start=topic.start, end=topic.end, watch=topic.watch, tweets=topic.tweets,
+        model_version=topic.model_version, refreshed_at=topic.refreshed_at, series=series, peaks=peaks,
+        hashtags=[HashtagLift(tag=tag, lift=1.0, count=count) for tag, count in totals.most_common(20)],
+    )  # fmt: skip
+    return TopicEnvelope(topic=result).model_dump(mode="json")
+
+
+def _aggregate(row) -> DayAggregate:
+    agg = DayAggregate(row.day, tweets=row.tweets, top=Counter(row.top), hashtags=Counter(row.hashtags))
+    agg.sums = {label: float(row.sums.get(label, 0.0)) for label in LABELS}
+    return agg
+
+
+def _csv(topic: Topic, series: list[TopicDayOut]):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    means, tops = [f"mean_{label}" for label in LABELS], [f"top_{label}" for label in LABELS]
+    writer.writerow(["day", "tweets", "positivity", "negativity", *means, *tops])
+    for day in series:
+        row = [day.day, day.tweets, day.positivity, day.negativity]
+        writer.writerow(row + [day.means[label] for label in LABELS] + [day.top.get(label, 0) for label in LABELS])
+    headers = {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f"attachment; filename=topic-{topic.id}.csv",
+    }
+    return buffer.getvalue(), 200, headers

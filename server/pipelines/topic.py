@@ -1,0 +1,89 @@
+"""The topic pipeline: search page by page -> classify in memory -> add to the topic's days -> checkpoint.
+
+Each page's tweets are classified and folded into the topic's daily aggregates in the commit that stores the
+walk's position (``next_token``), so an interrupted job resumes after the last page it counted and counts no page
+twice. Tweets themselves are never stored: not their text, id or author (``ml.topics``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+
+from ml.labels import LABELS
+from ml.topics import aggregate
+from server.extensions import db
+from server.jobs.runner import JobFailed, JobRun, Resources
+from server.models import Topic, TopicDay, utcnow
+from server.twitter.search import SearchedTweet, iter_search
+
+RECENT_SEARCH = timedelta(days=7) - timedelta(minutes=1)  # recent search refuses a start_time older than 7 days
+HASHTAGS_PER_DAY = 500  # the most hashtags kept per day (the rarest go first)
+
+
+def execute(run: JobRun, resources: Resources) -> Topic:
+    """Every step of a topic job; returns the topic, whose days the runner commits with the job's success."""
+    job = run.job
+    topic = db.session.get(Topic, job.username)
+    if topic is None:
+        raise JobFailed("topic_not_found", "The topic was deleted.")
+    config = current_app.config
+    now = utcnow()
+    full_archive = bool(config["TWITTER_FULL_ARCHIVE"]) and topic.start < now - RECENT_SEARCH
+    start = None if topic.newest_id else topic.start  # a refresh asks only for what is newer (since_id)
+    if start is not None and not full_archive:
+        start = max(start, now - RECENT_SEARCH)
+    if topic.end is not None and start is not None and start >= topic.end:
+        raise JobFailed("topic_too_old", "The topic's period is older than 7 days, beyond recent search.")
+    with run.phase("model_load"):
+        classifier = resources.load_classifier()
+    if job.fetched == 0 and job.next_token is None:
+        run.checkpoint(since_id=topic.newest_id)
+    pages = iter_search(
+        resources.twitter,
+        topic.query,
+        limit=config["TOPIC_MAX_TWEETS"] - job.fetched,
+        start=start,
+        end=topic.end,
+        since_id=job.since_id,
+        next_token=job.next_token,
+        full_archive=full_archive,
+    )
+    while True:
+        with run.phase("fetch"):
+            page = next(pages, None)
+        if page is None:
+            break
+        with run.phase("classify"):
+            probabilities = classifier.predict([tweet.text for tweet in page.tweets]) if page.tweets else []
+        with run.phase("persist"):
+            add_to_days(topic, page.tweets, probabilities)
+            newest = page.newest_id if int(page.newest_id or 0) > int(job.newest_id or 0) else job.newest_id
+            counted = job.fetched + len(page.tweets)
+            run.checkpoint(fetched=counted, classified=counted, next_token=page.next_token, newest_id=newest)
+    with run.phase("persist"):
+        if job.newest_id and int(job.newest_id) > int(topic.newest_id or 0):
+            topic.newest_id = job.newest_id
+        topic.model_version, topic.refreshed_at = classifier.version, utcnow()
+        run.checkpoint(fetch_done=True, next_token=None, total=job.fetched)
+    return topic
+
+
+def add_to_days(topic: Topic, tweets: list[SearchedTweet], probabilities: list[dict]) -> None:
+    """Fold classified tweets into the topic's day rows (the caller commits)."""
+    folded = aggregate((tweet.created_at, probs, tweet.hashtags) for tweet, probs in zip(tweets, probabilities))
+    for day, counts in folded.items():
+        row = db.session.get(TopicDay, (topic.id, day))
+        if row is None:
+            row = TopicDay(topic_id=topic.id, day=day, tweets=0, top={}, sums={}, hashtags={})
+            db.session.add(row)
+        row.tweets += counts.tweets
+        # New dicts, not edits in place: a JSON column is saved when it is assigned.
+        row.top = {label: row.top.get(label, 0) + counts.top.get(label, 0) for label in LABELS}
+        row.sums = {label: row.sums.get(label, 0.0) + counts.sums[label] for label in LABELS}
+        tags = dict(row.hashtags)
+        for tag, count in counts.hashtags.items():
+            tags[tag] = tags.get(tag, 0) + count
+        row.hashtags = dict(sorted(tags.items(), key=lambda item: (-item[1], item[0]))[:HASHTAGS_PER_DAY])
+    topic.tweets += len(tweets)

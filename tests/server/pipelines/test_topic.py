@@ -1,0 +1,141 @@
+"""Topics in-process with the real model and real HTTP search on the local API: the job, the result, privacy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import current_app
+
+from server.extensions import db
+from server.jobs.runner import Resources, run_job
+from server.models import Job, TopicDay
+from tests.server.fixtures_app import AUTH
+
+QUERY = "#GW2Beta -is:retweet"
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def expected_tweets(world, shift, since: datetime) -> list[dict]:
+    """The demo world's tweets the query should find, counted from the world's own files."""
+    found = []
+    for tweet in world.tweets.values():
+        tags = {tag["tag"].lower() for tag in (tweet.get("entities") or {}).get("hashtags", ())}
+        retweet = any(ref["type"] == "retweeted" for ref in tweet.get("referenced_tweets") or ())
+        created = world.created_at(int(tweet["id"])) + shift
+        author = world.user(tweet["author_id"])
+        if "gw2beta" in tags and not retweet and created >= since and not author.get("protected"):
+            found.append(tweet)
+    return found
+
+
+def run(app, job_id: str, classifier) -> Job:
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        run_job(job.id, job.task_id, Resources(current_app.extensions["twitter"], lambda: classifier))
+        return db.session.get(Job, job_id, populate_existing=True)
+
+
+@pytest.fixture
+def started(app, client):
+    since = datetime.now(UTC) - timedelta(days=6)
+    response = client.post("/api/v1/topics", json={"query": QUERY, "start": iso(since)}, headers=AUTH)
+    assert response.status_code == 202, response.get_json()
+    return response.get_json()["job"], since
+
+
+def test_a_topic_job_counts_its_tweets_by_day_and_explains_nothing_it_cannot(
+    app, client, started, classifier, local_twitter
+):
+    job, since = started
+    assert job["kind"] == "topic" and job["links"]["latest"] == f"/api/v1/topics/{job['username']}"
+    done = run(app, job["id"], classifier)
+    assert done.state == "succeeded", (done.error_code, done.error_message)
+    expected = expected_tweets(local_twitter.world, local_twitter.state.shift, since)
+    assert len(expected) > 10 and done.fetched == len(expected)
+
+    shown = client.get(f"/api/v1/jobs/{job['id']}", headers=AUTH).get_json()["job"]
+    topic = client.get(shown["links"]["result"], headers=AUTH).get_json()["topic"]
+    assert topic["query"] == QUERY and topic["tweets"] == len(expected) and topic["model_version"]
+    assert sum(day["tweets"] for day in topic["series"]) == len(expected)
+    by_day: dict[str, int] = {}
+    for tweet in expected:
+        day = (local_twitter.world.created_at(int(tweet["id"])) + local_twitter.state.shift).date().isoformat()
+        by_day[day] = by_day.get(day, 0) + 1
+    assert {day["day"]: day["tweets"] for day in topic["series"]} == by_day
+    for day in topic["series"]:
+        assert sum(day["top"].values()) == day["tweets"] and abs(sum(day["means"].values()) - 1) < 1e-3
+    assert all(tag["tag"] != "gw2beta" or tag["count"] > 0 for tag in topic["hashtags"])
+    assert topic["peaks"] == []  # a week is too short a history to call a day unusual
+
+    csv = client.get(f"/api/v1/topics/{topic['id']}?format=csv", headers=AUTH)
+    lines = csv.get_data(as_text=True).splitlines()
+    assert csv.mimetype == "text/csv" and lines[0].startswith("day,tweets,positivity,negativity,mean_sadness")
+    assert len(lines) == 1 + len(topic["series"])
+
+
+def test_no_table_holds_a_text_id_or_author_of_the_searched_tweets(app, started, classifier, local_twitter):
+    job, since = started
+    run(app, job["id"], classifier)
+    found = expected_tweets(local_twitter.world, local_twitter.state.shift, since)
+    secrets = {t["id"] for t in found} | {t["author_id"] for t in found} | {t["text"][:40] for t in found}
+    secrets |= {local_twitter.world.user(t["author_id"])["username"] for t in found}
+    with app.app_context():
+        stored = []
+        for table in db.metadata.sorted_tables:
+            for row in db.session.execute(sa.select(table)):
+                stored += [str(value) for value in row]
+    everything = "\n".join(stored)
+    # The newest id is kept as the refresh's since_id: an id of the newest tweet only, on the topic row and job.
+    leaked = [secret for secret in secrets if secret in everything]
+    with app.app_context():
+        newest = db.session.get(Job, job["id"]).newest_id
+    assert leaked in ([], [newest]), leaked
+
+
+def test_a_refresh_counts_only_new_tweets(app, client, started, classifier, local_twitter):
+    job, _ = started
+    run(app, job["id"], classifier)
+    topic_id = job["username"]
+    with app.app_context():
+        before = sum(row.tweets for row in db.session.scalars(sa.select(TopicDay)))
+    gamer = local_twitter.world.user_by_username("sunny_sam")
+    local_twitter.add_tweet({"author_id": gamer["id"], "text": "so happy with the new beta!! #GW2Beta"})
+    with app.app_context():
+        from server import jobs
+
+        refresh = jobs.new_job(topic_id, "topic")
+        db.session.add(refresh)
+        db.session.commit()
+        refresh_id = refresh.id
+    assert run(app, refresh_id, classifier).fetched == 1
+    with app.app_context():
+        assert sum(row.tweets for row in db.session.scalars(sa.select(TopicDay))) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"start": "2026-12-01T00:00:00Z"}, "invalid_query"),
+        ({"query": "", "start": "2026-12-01T00:00:00Z"}, "invalid_query"),
+        ({"query": "x" * 513, "start": "2026-12-01T00:00:00Z"}, "invalid_query"),
+        ({"query": "vaccine"}, "invalid_start"),
+        ({"query": "vaccine", "start": "yesterday"}, "invalid_start"),
+        ({"query": "vaccine", "start": "2026-12-02T00:00:00Z", "end": "2026-12-01T00:00:00Z"}, "invalid_body"),
+        ({"query": "vaccine", "start": "2026-12-02T00:00:00"}, "invalid_body"),  # no time zone
+        ({"query": "vaccine", "start": "2026-12-02T00:00:00Z", "author": "x"}, "invalid_author"),
+    ],
+)
+def test_bad_topic_requests_are_clear_400s(client, body, code):
+    response = client.post("/api/v1/topics", json=body, headers=AUTH)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == code, response.get_json()
+
+
+def test_unknown_and_malformed_topics(client):
+    assert client.get("/api/v1/topics/0123456789ab", headers=AUTH).get_json()["error"]["code"] == "topic_not_found"
+    assert client.get("/api/v1/topics/nope", headers=AUTH).status_code == 400
+    assert client.get("/api/v1/topics/0123456789ab").status_code == 401
