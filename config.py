@@ -64,11 +64,16 @@ def database_url(value: str | None) -> str:
 
 
 def beat_schedule(
-    bot_poll_seconds: float, reanalyse_interval: float, reanalyse_days: float, job_sweep_seconds: float = 60.0
+    bot_poll_seconds: float,
+    reanalyse_interval: float,
+    reanalyse_days: float,
+    job_sweep_seconds: float = 60.0,
+    topic_refresh_seconds: float = 3600.0,
 ) -> dict:
-    """Celery beat's periodic tasks: sweep lost jobs, poll the bot's mentions, re-analyse, drop old tweet text."""
+    """Celery beat's periodic tasks: sweep lost jobs, poll mentions, re-analyse, drop old text, refresh topics."""
     schedule = {
         "sweep-jobs": {"task": names.SWEEP_JOBS, "schedule": job_sweep_seconds},
+        "refresh-topics": {"task": names.REFRESH_TOPICS, "schedule": topic_refresh_seconds},
         "poll-mentions": {"task": names.POLL_MENTIONS, "schedule": bot_poll_seconds},
         "drop-old-tweet-text": {"task": names.DROP_OLD_TWEET_TEXT, "schedule": 86400.0},
     }
@@ -130,10 +135,14 @@ class Config:
     ADMIN_REANALYSE_INTERVAL = as_float(os.environ.get("ADMIN_REANALYSE_INTERVAL"), 86400.0)
     # Seconds between two sweeps for jobs whose message was lost (a queue restarted empty, a killed worker).
     JOB_SWEEP_SECONDS = as_float(os.environ.get("JOB_SWEEP_SECONDS"), 60.0)
+    # Seconds between two refreshes of the watched topics (each asks Twitter only for what is new).
+    TOPIC_REFRESH_SECONDS = as_float(os.environ.get("TOPIC_REFRESH_SECONDS"), 3600.0)
     CELERY = celery_settings(
         BROKER_URL,
         CELERY_QUEUE,
-        beat_schedule(BOT_POLL_SECONDS, ADMIN_REANALYSE_INTERVAL, ADMIN_REANALYSE_DAYS, JOB_SWEEP_SECONDS),
+        beat_schedule(
+            BOT_POLL_SECONDS, ADMIN_REANALYSE_INTERVAL, ADMIN_REANALYSE_DAYS, JOB_SWEEP_SECONDS, TOPIC_REFRESH_SECONDS
+        ),
     )
     # A worker renews a job's lease at every step; a job whose lease ran out was orphaned by a dead worker (or,
     # still pending, lost its message): the sweep re-sends it. A pending job's lease is its grace period.

@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from ml.topics import topic_peaks
 from server import jobs, privacy
 from server.archives import imports
 from server.archives.reader import ArchiveError
+from server.db import new_id
 from server.extensions import db
 from server.graph.snap import ImportFileError, import_snap
 from server.graph.store import graph_version
-from server.models import Follow, GraphAccount, GraphHashtag
+from server.models import Follow, GraphAccount, GraphHashtag, Topic
+from server.models.topics import TOPIC_ID_LENGTH
+from server.pipelines.topic import topic_days
+from server.twitter.search import query_terms
 
 graph_cli = AppGroup("graph", help="The follower graph: import SNAP files, show counts.")
 archive_cli = AppGroup("archive", help="X/Twitter data exports: import one for an account that asked.")
+topics_cli = AppGroup("topics", help="Public emotion on a search query: watch one, show its days and peaks.")
 
 
 def register(app: Flask) -> None:
-    """Add the ``graph`` and ``archive`` commands to the app's CLI."""
+    """Add the ``graph``, ``archive`` and ``topics`` commands to the app's CLI."""
     app.cli.add_command(graph_cli)
     app.cli.add_command(archive_cli)
+    app.cli.add_command(topics_cli)
 
 
 @archive_cli.command("import")
@@ -72,3 +81,48 @@ def stats_command() -> None:
     }
     for name, value in counts.items():
         click.echo(f"{name}: {value}")
+
+
+@topics_cli.command("watch")
+@click.argument("query")
+@click.option("--start", type=click.DateTime(), required=True, help="from when (UTC), e.g. 2026-12-01")
+@click.option("--end", type=click.DateTime(), default=None, help="until when (UTC); default: up to now")
+@click.option("--watch/--once", default=True, show_default=True, help="refresh it periodically (beat)")
+def watch_topic_command(query: str, start: datetime, end: datetime | None, watch: bool) -> None:
+    """Start a topic job for QUERY (Twitter search syntax) and print the topic's id."""
+    start, end = start.replace(tzinfo=UTC), end.replace(tzinfo=UTC) if end else None
+    if end is not None and end <= start:
+        click.echo("error: --end must be after --start", err=True)
+        raise SystemExit(1)
+    topic = Topic(id=new_id()[:TOPIC_ID_LENGTH], query=query, start=start, end=end, watch=watch, created_by="cli")
+    job = jobs.new_job(topic.id, "topic")
+    db.session.add_all([topic, job])
+    db.session.commit()
+    try:
+        jobs.enqueue(job)
+    except jobs.QueueUnavailable as error:
+        click.echo(f"error: {error}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"topic {topic.id}: job {job.id} searching {query!r}")
+
+
+@topics_cli.command("show")
+@click.argument("topic_id")
+def show_topic_command(topic_id: str) -> None:
+    """Print a topic's days as a table, then its peaks with the hashtags of their days."""
+    topic = db.session.get(Topic, topic_id)
+    if topic is None:
+        click.echo(f"error: no topic {topic_id}", err=True)
+        raise SystemExit(1)
+    days = topic_days(topic)
+    click.echo(f"{topic.query}  ({topic.tweets} tweets, model {topic.model_version or '-'})")
+    click.echo(f"{'day':<10} {'tweets':>6} {'positive':>8} {'negative':>8}  top emotion")
+    for day, agg in sorted(days.items()):
+        top = agg.top.most_common(1)[0][0] if agg.top else "-"
+        click.echo(f"{day.isoformat():<10} {agg.tweets:>6} {agg.positivity:>8.3f} {agg.negativity:>8.3f}  {top}")
+    peaks = topic_peaks(days, exclude=query_terms(topic.query))
+    click.echo(f"peaks: {len(peaks)}")
+    for found in peaks:
+        tags = ", ".join(f"#{tag} x{lift:.1f}" for tag, lift, _ in found.hashtags) or "-"
+        peak = found.peak
+        click.echo(f"  {peak.day} {found.series} {peak.direction} score {peak.score:.1f}; hashtags: {tags}")

@@ -1,7 +1,7 @@
 """The periodic tasks celery beat runs (``config.beat_schedule``).
 
-The bot's mention poll, the retention of tweet text, and the re-analysis of stale accounts; each is safe to run
-twice.
+The bot's mention poll, the retention of tweet text, the re-analysis of stale accounts and the refresh of watched
+topics; each is safe to run twice.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from celery import shared_task
 from flask import current_app
 
 from server.bot import poll as bot
-from server.pipelines import reanalysis
+from server.pipelines import reanalysis, topic
 from server.privacy import drop_old_tweet_text
-from tasks.names import DROP_OLD_TWEET_TEXT, POLL_MENTIONS, REANALYSE_STALE
+from tasks.names import DROP_OLD_TWEET_TEXT, POLL_MENTIONS, REANALYSE_STALE, REFRESH_TOPICS
 
 
 @shared_task(name=POLL_MENTIONS, soft_time_limit=240, time_limit=300)
@@ -39,3 +39,9 @@ def reanalyse_stale() -> str | None:
     # Safe to deliver twice (acks_late): a second run joins the first one's active jobs instead of doubling them.
     run = reanalysis.start_run(days, requested_by="beat")
     return run.id
+
+
+@shared_task(name=REFRESH_TOPICS, ignore_result=True, soft_time_limit=120, time_limit=150)
+def refresh_topics() -> list[str]:
+    """Start the refresh of every watched topic (safe twice: an active job is joined, not doubled)."""
+    return topic.refresh_watched()

@@ -14,7 +14,7 @@ from flask import current_app, g, url_for
 from limits import parse
 
 from ml.labels import LABELS
-from ml.topics import DayAggregate, topic_peaks
+from ml.topics import topic_peaks
 from server import jobs
 from server.api import schemas
 from server.api.access import START, bp, enforce
@@ -36,6 +36,7 @@ from server.extensions import db
 from server.jobs.kinds import TOPIC
 from server.models import Topic
 from server.models.topics import TOPIC_ID_LENGTH
+from server.pipelines.topic import topic_days
 from server.twitter.search import query_terms
 
 TOPIC_ERRORS = errors(e401="Missing or invalid API key", e404="No such topic")
@@ -78,7 +79,7 @@ def get_topic(path: TopicPath, query: TopicQuery):
     topic = db.session.get(Topic, path.topic_id)
     if topic is None:
         raise ApiError(404, "topic_not_found", f"No topic {path.topic_id}.")
-    days = {row.day: _aggregate(row) for row in topic.days}
+    days = topic_days(topic)
     series = [
         TopicDayOut(
             day=day.isoformat(),
@@ -113,12 +114,6 @@ def get_topic(path: TopicPath, query: TopicQuery):
         hashtags=[HashtagLift(tag=tag, lift=1.0, count=count) for tag, count in totals.most_common(20)],
     )  # fmt: skip
     return TopicEnvelope(topic=result).model_dump(mode="json")
-
-
-def _aggregate(row) -> DayAggregate:
-    agg = DayAggregate(row.day, tweets=row.tweets, top=Counter(row.top), hashtags=Counter(row.hashtags))
-    agg.sums = {label: float(row.sums.get(label, 0.0)) for label in LABELS}
-    return agg
 
 
 def _csv(topic: Topic, series: list[TopicDayOut]):

@@ -7,12 +7,14 @@ twice. Tweets themselves are never stored: not their text, id or author (``ml.to
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import Counter
+from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask import current_app
 
 from ml.labels import LABELS
-from ml.topics import aggregate
+from ml.topics import DayAggregate, aggregate
 from server.extensions import db
 from server.jobs.runner import JobFailed, JobRun, Resources
 from server.models import Topic, TopicDay, utcnow
@@ -68,6 +70,33 @@ def execute(run: JobRun, resources: Resources) -> Topic:
         topic.model_version, topic.refreshed_at = classifier.version, utcnow()
         run.checkpoint(fetch_done=True, next_token=None, total=job.fetched)
     return topic
+
+
+def topic_days(topic: Topic) -> dict[date, DayAggregate]:
+    """The topic's stored days as ``ml.topics`` aggregates (to find and explain its peaks)."""
+    days = {}
+    for row in topic.days:
+        agg = DayAggregate(row.day, tweets=row.tweets, top=Counter(row.top), hashtags=Counter(row.hashtags))
+        agg.sums = {label: float(row.sums.get(label, 0.0)) for label in LABELS}
+        days[row.day] = agg
+    return days
+
+
+def refresh_watched() -> list[str]:
+    """Start a job for each watched topic still in its period that has none active; the new jobs' ids (beat)."""
+    from server import jobs  # imported here: the pipeline itself never starts jobs
+
+    now = utcnow()
+    started = []
+    watched = db.session.scalars(
+        sa.select(Topic).where(Topic.watch.is_(True), sa.or_(Topic.end.is_(None), Topic.end > now))
+    ).all()
+    for topic in watched:
+        job, created = jobs.request_job(topic.id, "topic")
+        if created:
+            jobs.enqueue(job)
+            started.append(job.id)
+    return started
 
 
 def add_to_days(topic: Topic, tweets: list[SearchedTweet], probabilities: list[dict]) -> None:

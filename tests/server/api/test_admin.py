@@ -233,6 +233,7 @@ def test_the_beat_schedule_runs_the_periodic_tasks_at_their_configured_intervals
         "mood.poll_mentions": config.Config.BOT_POLL_SECONDS,
         "mood.reanalyse_stale": config.Config.ADMIN_REANALYSE_INTERVAL,
         "mood.drop_old_tweet_text": 86400.0,
+        "mood.refresh_topics": config.Config.TOPIC_REFRESH_SECONDS,
     }
     assert "tasks.periodic" in config.Config.CELERY["include"]
     custom = config.beat_schedule(bot_poll_seconds=30, reanalyse_interval=3600, reanalyse_days=3, job_sweep_seconds=5)

@@ -139,3 +139,40 @@ def test_unknown_and_malformed_topics(client):
     assert client.get("/api/v1/topics/0123456789ab", headers=AUTH).get_json()["error"]["code"] == "topic_not_found"
     assert client.get("/api/v1/topics/nope", headers=AUTH).status_code == 400
     assert client.get("/api/v1/topics/0123456789ab").status_code == 401
+
+
+def test_beat_refreshes_watched_topics_in_their_period_once(app, client):
+    now = datetime.now(UTC)
+    bodies = [
+        {"query": "#GW2Beta", "start": iso(now - timedelta(days=2)), "watch": True},
+        {"query": "#travel", "start": iso(now - timedelta(days=2))},  # not watched
+        {"query": "#avgeek", "start": iso(now - timedelta(days=3)), "end": iso(now - timedelta(days=1)), "watch": True},
+    ]
+    created = [client.post("/api/v1/topics", json=body, headers=AUTH).get_json()["job"] for body in bodies]
+    with app.app_context():
+        for job in db.session.scalars(sa.select(Job)):
+            job.state = "succeeded"  # as if the first runs were done
+        db.session.commit()
+        from tasks.periodic import refresh_topics
+
+        started = refresh_topics.run()
+        assert [db.session.get(Job, job_id).username for job_id in started] == [created[0]["username"]]
+        assert refresh_topics.run() == []  # its refresh is still active: joined, not doubled
+
+
+def test_the_cli_watches_a_topic_and_shows_its_days(app, classifier):
+    runner = app.test_cli_runner()
+    start = (datetime.now(UTC) - timedelta(days=6)).strftime("%Y-%m-%d")
+    watched = runner.invoke(args=["topics", "watch", "#GW2Beta -is:retweet", "--start", start])
+    assert watched.exit_code == 0, watched.output
+    topic_id = watched.output.split()[1].rstrip(":")
+    with app.app_context():
+        job = db.session.scalars(sa.select(Job).where(Job.username == topic_id)).one()
+    assert run(app, job.id, classifier).state == "succeeded"
+    shown = runner.invoke(args=["topics", "show", topic_id])
+    assert shown.exit_code == 0 and "#GW2Beta -is:retweet" in shown.output and "peaks: 0" in shown.output
+    rows = [line for line in shown.output.splitlines() if line[:4].isdigit()]
+    assert rows and all(len(line.split()) == 5 for line in rows)
+    assert runner.invoke(args=["topics", "show", "0123456789ab"]).exit_code == 1
+    backwards = runner.invoke(args=["topics", "watch", "x", "--start", "2026-12-02", "--end", "2026-12-01"])
+    assert backwards.exit_code == 1 and "--end must be after --start" in backwards.output
