@@ -218,6 +218,13 @@ class TopicQuery(Schema):
     format: Literal["json", "csv"] = "json"
 
 
+class ImageQuery(Schema):
+    """Which image format."""
+
+    model_config = ConfigDict(extra="ignore")
+    format: Literal["svg", "png"] = "svg"
+
+
 # -- errors --------------------------------------------------------------------------------------------------
 class ErrorDetail(Schema):
     """A stable snake_case code and a message for people."""

@@ -22,6 +22,7 @@ from server.api.contract import errors
 from server.api.errors import ApiError
 from server.api.schemas import (
     HashtagLift,
+    ImageQuery,
     JobEnvelope,
     TopicBody,
     TopicDayOut,
@@ -76,11 +77,14 @@ def start_topic(body: TopicBody):
 )
 def get_topic(path: TopicPath, query: TopicQuery):
     """The topic's daily series, its peaks (with their hashtags) and its hashtags; ``?format=csv``: the series."""
-    topic = db.session.get(Topic, path.topic_id)
-    if topic is None:
-        raise ApiError(404, "topic_not_found", f"No topic {path.topic_id}.")
-    days = topic_days(topic)
-    series = [
+    if query.format == "csv":
+        topic = _topic(path.topic_id)
+        return _csv(topic, _series(topic_days(topic)))
+    return {"topic": topic_view(path.topic_id)}
+
+
+def _series(days: dict) -> list[TopicDayOut]:
+    return [
         TopicDayOut(
             day=day.isoformat(),
             tweets=agg.tweets,
@@ -91,8 +95,12 @@ def get_topic(path: TopicPath, query: TopicQuery):
         )  # fmt: skip
         for day, agg in sorted(days.items())
     ]
-    if query.format == "csv":
-        return _csv(topic, series)
+
+
+def topic_view(topic_id: str) -> dict:
+    """A topic as the API shows it (404 ``topic_not_found``): series, peaks with hashtags, top hashtags."""
+    topic = _topic(topic_id)
+    days = topic_days(topic)
     peaks = [
         TopicPeakOut(
             series=found.series,
@@ -110,10 +118,37 @@ def get_topic(path: TopicPath, query: TopicQuery):
         totals.update(agg.hashtags)
     result = TopicOut(
         id=topic.id, query=topic.query, start=topic.start, end=topic.end, watch=topic.watch, tweets=topic.tweets,
-        model_version=topic.model_version, refreshed_at=topic.refreshed_at, series=series, peaks=peaks,
+        model_version=topic.model_version, refreshed_at=topic.refreshed_at, series=_series(days), peaks=peaks,
         hashtags=[HashtagLift(tag=tag, lift=1.0, count=count) for tag, count in totals.most_common(20)],
     )  # fmt: skip
-    return TopicEnvelope(topic=result).model_dump(mode="json")
+    return TopicEnvelope(topic=result).model_dump(mode="json")["topic"]
+
+
+@bp.get(
+    "/topics/<topic_id>/timeline.svg",
+    responses={200: {"description": "The timeline (image/svg+xml, or image/png with ?format=png)"}, **TOPIC_ERRORS},
+)
+def get_topic_timeline(path: TopicPath, query: ImageQuery):
+    """The topic's timeline as an image: daily tweets by top emotion, and positivity with its peaks labelled."""
+    from server.web.topic_chart import timeline  # imported here: only this route loads the plotting library
+
+    topic = _topic(path.topic_id)
+    days = topic_days(topic)
+    peaks = topic_peaks(days, exclude=query_terms(topic.query))
+    image = timeline(days, peaks, f"{topic.query} ({topic.tweets} tweets)", query.format)
+    kind = "image/svg+xml" if query.format == "svg" else "image/png"
+    return (
+        image,
+        200,
+        {"Content-Type": kind, "Content-Disposition": f"inline; filename=topic-{topic.id}.{query.format}"},
+    )
+
+
+def _topic(topic_id: str) -> Topic:
+    topic = db.session.get(Topic, topic_id)
+    if topic is None:
+        raise ApiError(404, "topic_not_found", f"No topic {topic_id}.")
+    return topic
 
 
 def _csv(topic: Topic, series: list[TopicDayOut]):

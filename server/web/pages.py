@@ -175,3 +175,14 @@ def forget():
     privacy.forget_account(username, twitter_id)
     flash(f"Everything about @{username} was deleted, and you are signed out.")
     return redirect(url_for("pages.home"), 303)
+
+
+@bp.get("/topics/<topic_id>")
+def topic(topic_id: str):
+    """A topic's page for a signed-in person: its timeline image, the days that stood out and why."""
+    from server.api.topics import topic_view  # the API's own reading of a topic: one shape for both
+
+    row = _signed_in()
+    shown = topic_view(topic_id)
+    running = [job for job in dashboard.active_jobs(topic_id) if job["kind"] == "topic"]
+    return render_template("topic.html", topic=shown, jobs=running, user=row)

@@ -24,7 +24,7 @@ ADMIN_TOKEN = "admin-token-of-at-least-24-characters"
 # /me and its forms name no account: they act on the signed-in one only (tests/server/web/test_pages.py). Topics
 # are aggregates of public tweets, open to any credential (tests/server/pipelines/test_topic.py).
 PUBLIC_OR_ELSEWHERE = re.compile(
-    r"^/(api/v1/(health|openapi\.json|me|resources|admin/.*|topics(/.*)?)|auth/.*|r/.*|static/.*|me(/.*)?|)$"
+    r"^/(api/v1/(health|openapi\.json|me|resources|admin/.*|topics(/.*)?)|auth/.*|r/.*|static/.*|me(/.*)?|topics/.*|)$"
 )
 
 # Every route that reaches an account's data: (method, path, JSON body). {job}, {analysis}, {recommendation}

@@ -11,7 +11,7 @@ from flask import current_app
 from server.extensions import db
 from server.jobs.runner import Resources, run_job
 from server.models import Job, TopicDay
-from tests.server.fixtures_app import AUTH
+from tests.server.fixtures_app import AUTH, sign_in_with_x
 
 QUERY = "#GW2Beta -is:retweet"
 
@@ -176,3 +176,27 @@ def test_the_cli_watches_a_topic_and_shows_its_days(app, classifier):
     assert runner.invoke(args=["topics", "show", "0123456789ab"]).exit_code == 1
     backwards = runner.invoke(args=["topics", "watch", "x", "--start", "2026-12-02", "--end", "2026-12-01"])
     assert backwards.exit_code == 1 and "--end must be after --start" in backwards.output
+
+
+def test_the_timeline_image_and_the_topic_page(app, client, started, classifier):
+    job, _ = started
+    run(app, job["id"], classifier)
+    topic_id = job["username"]
+    svg = client.get(f"/api/v1/topics/{topic_id}/timeline.svg", headers=AUTH)
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    text = svg.get_data(as_text=True)
+    assert text.lstrip().startswith("<?xml") and "<svg" in text and "tweets by top emotion" in text
+    png = client.get(f"/api/v1/topics/{topic_id}/timeline.svg?format=png", headers=AUTH)
+    assert png.mimetype == "image/png" and png.get_data()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert client.get("/api/v1/topics/0123456789ab/timeline.svg", headers=AUTH).status_code == 404
+
+    browser = app.test_client()
+    html = {"Accept": "text/html"}
+    assert browser.get(f"/topics/{topic_id}", headers=html).status_code == 401  # pages are for signed-in people
+    sign_in_with_x(browser, "quiet_quinn")
+    page = browser.get(f"/topics/{topic_id}", headers=html).get_data(as_text=True)
+    assert "Public emotion: #GW2Beta -is:retweet" in page and f"/api/v1/topics/{topic_id}/timeline.svg" in page
+    assert "Days that stood out" in page and "no tweet, text or author" in page
+    assert browser.get(f"/api/v1/topics/{topic_id}/timeline.svg").status_code == 200  # the page's own image
+    missing = browser.get("/topics/0123456789ab", headers=html)
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
