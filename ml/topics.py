@@ -7,6 +7,7 @@ and hashtag counts. No text, tweet id or author: the people tweeting about a top
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -82,11 +83,14 @@ def over_represented(
     min_count: int = 3,
     top: int = 5,
 ) -> list[tuple[str, float, int]]:
-    """The day's hashtags most over-represented against ``baseline`` days: ``(tag, lift, count)``, by lift.
+    """The day's hashtags most over-represented against ``baseline`` days: ``(tag, lift, count)``.
 
     Lift is the tag's share of the day's tweets over its share of the baseline's, with add-one smoothing on the
-    baseline (a tag new that day has a large but finite lift). Tags used fewer than ``min_count`` times that day
-    and ``exclude`` (the query's own terms, in any case, with or without '#') are left out.
+    baseline (a tag new that day has a large but finite lift). Tags are ranked by ``count * log(lift)``, their
+    part in how the day differs (the term of a KL divergence, as in word shifts): a tag used 11 times at 17x
+    explains a day better than one used 3 times at 26x. Tags not over-represented (lift <= 1), used fewer than
+    ``min_count`` times that day, or in ``exclude`` (the query's own terms, any case, with or without '#') are
+    left out.
     """
     skip = {term.lower().lstrip("#") for term in exclude}
     base_tweets = sum(b.tweets for b in baseline)
@@ -98,8 +102,10 @@ def over_represented(
         if count < min_count or tag in skip:
             continue
         lift = (count / day.tweets) / ((base_tags[tag] + 1) / (base_tweets + 1))
-        found.append((tag, round(lift, 3), count))
-    return sorted(found, key=lambda item: (-item[1], -item[2], item[0]))[:top]
+        if lift > 1:
+            found.append((tag, lift, count))
+    found.sort(key=lambda item: (-item[2] * math.log(item[1]), item[0]))
+    return [(tag, round(lift, 3), count) for tag, lift, count in found[:top]]
 
 
 def topic_peaks(

@@ -49,9 +49,22 @@ def test_over_represented_hashtags_by_lift_with_a_minimum_and_the_query_left_out
     for index in range(20):
         day.add(probs("fear"), ["PfizerBioNTech", "Norway"] + (["rare"] if index < 2 else []) + ["vaccine"])
     found = over_represented(day, baseline, exclude=["#PfizerBioNTech"])
-    assert [tag for tag, _, _ in found] == ["norway", "vaccine"]  # "rare" is under min_count
+    assert [tag for tag, _, _ in found] == ["norway"]  # "rare" is under min_count; "vaccine" is as usual (lift 1)
     norway = found[0]
     assert norway[2] == 20 and norway[1] == pytest.approx(1 / (1 / 201))
+
+
+def test_a_frequent_tag_explains_a_day_better_than_a_rarer_one_with_a_higher_lift():
+    baseline = [DayAggregate(date(2021, 1, d)) for d in range(1, 11)]
+    for index, other in enumerate(baseline):
+        for n in range(20):
+            other.add(probs("joy"), ["norway"] if n == 0 and index < 3 else [])
+    day = DayAggregate(date(2021, 1, 11))
+    for index in range(20):
+        day.add(probs("fear"), (["norway"] if index < 11 else []) + (["china"] if index < 3 else []))
+    found = {tag: (lift, count) for tag, lift, count in over_represented(day, baseline)}
+    assert found["china"][0] > found["norway"][0]  # china's lift is higher ...
+    assert [tag for tag, _, _ in over_represented(day, baseline)] == ["norway", "china"]  # ... norway explains more
 
 
 def test_a_sad_day_is_a_peak_explained_by_its_hashtag():
