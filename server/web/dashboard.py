@@ -14,7 +14,7 @@ from server import jobs, privacy
 from server.api import schemas
 from server.api.timeline import account_trend, tweet_page
 from server.extensions import db
-from server.jobs.kinds import ANALYSIS, ARCHIVE, RECOMMENDATIONS
+from server.jobs.kinds import ANALYSIS, ARCHIVE, RECOMMENDATIONS, JobKind
 from server.links import support_for
 from server.models import Account, Analysis, Job, Recommendation, latest_result
 
@@ -64,11 +64,11 @@ def progress_words(job: Any) -> str:
     return "Starting…"
 
 
-def active_jobs(username: str) -> list:
-    """The account's running jobs, newest kind first, with their progress for the page."""
+def active_jobs(subject: str, kinds: tuple[JobKind, ...] = (ARCHIVE, ANALYSIS, RECOMMENDATIONS)) -> list:
+    """The running jobs of ``kinds`` for an account (or a topic's id), in that order, with their progress."""
     found = []
-    for kind in (ARCHIVE, ANALYSIS, RECOMMENDATIONS):
-        job = jobs.active_job(username.lower(), kind.name)
+    for kind in kinds:
+        job = jobs.active_job(subject.lower(), kind.name)
         if job is not None:
             done = job.classified if job.total else job.fetched
             found.append(

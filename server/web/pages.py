@@ -17,6 +17,7 @@ from server.archives import imports
 from server.archives.reader import ArchiveError
 from server.auth import oauth, sessions
 from server.extensions import db
+from server.jobs.kinds import TOPIC
 from server.models import UserSession, account_named, utcnow
 from server.web import dashboard, forms
 
@@ -184,5 +185,5 @@ def topic(topic_id: str):
 
     row = _signed_in()
     shown = topic_view(topic_id)
-    running = [job for job in dashboard.active_jobs(topic_id) if job["kind"] == "topic"]
+    running = dashboard.active_jobs(topic_id, (TOPIC,))
     return render_template("topic.html", topic=shown, jobs=running, user=row)

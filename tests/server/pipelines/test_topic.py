@@ -180,6 +180,10 @@ def test_the_cli_watches_a_topic_and_shows_its_days(app, classifier):
 
 def test_the_timeline_image_and_the_topic_page(app, client, started, classifier):
     job, _ = started
+    reader = app.test_client()
+    sign_in_with_x(reader, "quiet_quinn")
+    waiting = reader.get(f"/topics/{job['username']}", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "Reading tweets" in waiting and "<progress" in waiting  # the job is still pending
     run(app, job["id"], classifier)
     topic_id = job["username"]
     svg = client.get(f"/api/v1/topics/{topic_id}/timeline.svg", headers=AUTH)
