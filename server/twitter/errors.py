@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -81,3 +82,16 @@ def typed_errors(what: str):
         if translated is None:
             raise
         raise translated from error
+
+
+def typed_pages(paginator: tweepy.Paginator, what: str) -> Iterator[tweepy.Response]:
+    """The paginator's responses, each fetched under :func:`typed_errors`; none after a page without a next_token."""
+    pages = iter(paginator)
+    while True:
+        with typed_errors(what):
+            response = next(pages, None)
+        if response is None:
+            return
+        yield response
+        if not (response.meta or {}).get("next_token"):
+            return

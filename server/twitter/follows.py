@@ -8,7 +8,7 @@ from typing import NamedTuple
 import tweepy
 
 from server.twitter.client import account_error
-from server.twitter.errors import typed_errors
+from server.twitter.errors import typed_pages
 
 FOLLOW_PAGE_SIZE = 1000  # the API's maximum for following/followers (15 requests per 15 minutes)
 FOLLOW_DIRECTIONS = ("following", "followers")
@@ -35,15 +35,8 @@ def iter_follows(
     paginator = tweepy.Paginator(
         method, user_id, max_results=FOLLOW_PAGE_SIZE, pagination_token=pagination_token, user_fields=["username"]
     )
-    pages = iter(paginator)
-    while True:
-        with typed_errors(f"fetching the {direction} of user {user_id}"):
-            response = next(pages, None)
-        if response is None:
-            return
+    for response in typed_pages(paginator, f"fetching the {direction} of user {user_id}"):
         if response.data is None and response.errors:
             raise account_error(response.errors, str(user_id))
         next_token = (response.meta or {}).get("next_token")
         yield FollowPage([(int(user.id), user.username) for user in response.data or ()], next_token)
-        if not next_token:
-            return

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 import tweepy
 
-from server.twitter.errors import typed_errors
+from server.twitter.errors import typed_errors, typed_pages
 from server.twitter.timeline import PAGE_SIZE
 
 MENTION_FIELDS = ["author_id", "created_at", "referenced_tweets", "conversation_id"]
@@ -47,12 +48,7 @@ def iter_mentions(client: tweepy.Client, bot_id: str, since_id: str | None) -> I
         expansions=["author_id"],
         user_auth=True,
     )
-    pages = iter(paginator)
-    while True:
-        with typed_errors("fetching the bot's mentions"):
-            response = next(pages, None)
-        if response is None:
-            return
+    for response in typed_pages(paginator, "fetching the bot's mentions"):
         users = {str(u.id): u.username for u in (response.includes or {}).get("users", ())}
         mentions = [
             Mention(str(t.id), str(t.author_id), users.get(str(t.author_id), ""), t.text)
@@ -60,8 +56,6 @@ def iter_mentions(client: tweepy.Client, bot_id: str, since_id: str | None) -> I
             if str(t.author_id) != str(bot_id)  # never answer itself
         ]
         yield mentions
-        if not (response.meta or {}).get("next_token"):
-            return
 
 
 def post_reply(client: tweepy.Client, mention_id: str, text: str) -> str:
@@ -81,16 +75,9 @@ def find_reply(client: tweepy.Client, bot_id: str, mention_id: str, pages: int =
         tweet_fields=["referenced_tweets", "in_reply_to_user_id"],
         user_auth=True,
     )
-    walked = iter(paginator)
-    for _ in range(pages):
-        with typed_errors("looking for the bot's earlier reply"):
-            response = next(walked, None)
-        if response is None:
-            return None
+    for response in islice(typed_pages(paginator, "looking for the bot's earlier reply"), pages):
         for tweet in response.data or ():
             refs = tweet.referenced_tweets or ()
             if any(ref.type == "replied_to" and str(ref.id) == str(mention_id) for ref in refs):
                 return str(tweet.id)
-        if not (response.meta or {}).get("next_token"):
-            return None
     return None

@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 
 import tweepy
 
-from server.twitter.errors import typed_errors
+from server.twitter.errors import typed_pages
 
 TWEET_FIELDS = ["created_at", "entities", "lang"]
 PAGE_SIZE = {False: 100, True: 500}  # the API's largest page: recent search, full-archive search
 MIN_PAGE_SIZE = 10
+OPERATOR = re.compile(r"^-?\w+:")  # lang:, is:, from: ... (not a term of what the query is about)
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,8 @@ def iter_search(
         next_token=next_token,
         tweet_fields=TWEET_FIELDS,
     )
-    pages = iter(paginator)
     remaining = limit
-    while remaining > 0:
-        with typed_errors(f"searching for {query!r}"):
-            response = next(pages, None)
-        if response is None:
-            return
+    for response in typed_pages(paginator, f"searching for {query!r}"):
         tweets = [
             SearchedTweet(
                 created_at=tweet.created_at or datetime.now(UTC),
@@ -83,11 +79,8 @@ def iter_search(
         remaining -= len(tweets)
         meta = response.meta or {}
         yield SearchPage(tweets, meta.get("next_token"), meta.get("newest_id"))
-        if not meta.get("next_token"):
+        if remaining <= 0:
             return
-
-
-OPERATOR = re.compile(r"^-?\w+:")  # lang:, is:, from: ...
 
 
 def query_terms(query: str) -> list[str]:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import tweepy
 
 from server.twitter.client import TwitterUser, account_error
-from server.twitter.errors import typed_errors
+from server.twitter.errors import typed_pages
 
 PAGE_SIZE = 100  # the API's maximum for a user's timeline
 MIN_PAGE_SIZE = 5  # ... and its minimum
@@ -102,19 +102,13 @@ def iter_timeline(
         tweet_fields=TWEET_FIELDS,
         expansions=EXPANSIONS,
     )
-    pages = iter(paginator)
     remaining = limit
-    while remaining > 0:
-        with typed_errors(f"fetching @{user.username}'s timeline"):
-            response = next(pages, None)
-        if response is None:
-            return
+    for response in typed_pages(paginator, f"fetching @{user.username}'s timeline"):
         if response.data is None and response.errors:
             raise account_error(response.errors, user.username)
         included = {str(t.id): t.text for t in (response.includes or {}).get("tweets", ())}
         tweets = [_flatten(t, user.id, included) for t in response.data or ()][:remaining]
         remaining -= len(tweets)
-        next_token = (response.meta or {}).get("next_token")
-        yield TimelinePage(tweets, next_token)
-        if not next_token:
+        yield TimelinePage(tweets, (response.meta or {}).get("next_token"))
+        if remaining <= 0:
             return
