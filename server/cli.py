@@ -9,18 +9,14 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from ml.topics import topic_peaks
 from server import jobs, privacy
 from server.archives import imports
 from server.archives.reader import ArchiveError
-from server.db import new_id
 from server.extensions import db
 from server.graph.snap import ImportFileError, import_snap
 from server.graph.store import graph_version
 from server.models import Follow, GraphAccount, GraphHashtag, Topic
-from server.models.topics import TOPIC_ID_LENGTH
-from server.pipelines.topic import topic_days
-from server.twitter.search import query_terms
+from server.pipelines.topic import explained_peaks, new_topic, topic_days
 
 graph_cli = AppGroup("graph", help="The follower graph: import SNAP files, show counts.")
 archive_cli = AppGroup("archive", help="X/Twitter data exports: import one for an account that asked.")
@@ -94,16 +90,12 @@ def watch_topic_command(query: str, start: datetime, end: datetime | None, watch
     if end is not None and end <= start:
         click.echo("error: --end must be after --start", err=True)
         raise SystemExit(1)
-    topic = Topic(id=new_id()[:TOPIC_ID_LENGTH], query=query, start=start, end=end, watch=watch, created_by="cli")
-    job = jobs.new_job(topic.id, "topic")
-    db.session.add_all([topic, job])
-    db.session.commit()
     try:
-        jobs.enqueue(job)
+        job = new_topic(query, start, end, watch, "cli")
     except jobs.QueueUnavailable as error:
         click.echo(f"error: {error}", err=True)
         raise SystemExit(1) from None
-    click.echo(f"topic {topic.id}: job {job.id} searching {query!r}")
+    click.echo(f"topic {job.username}: job {job.id} searching {query!r}")
 
 
 @topics_cli.command("show")
@@ -120,7 +112,7 @@ def show_topic_command(topic_id: str) -> None:
     for day, agg in sorted(days.items()):
         top = agg.top.most_common(1)[0][0] if agg.top else "-"
         click.echo(f"{day.isoformat():<10} {agg.tweets:>6} {agg.positivity:>8.3f} {agg.negativity:>8.3f}  {top}")
-    peaks = topic_peaks(days, exclude=query_terms(topic.query))
+    peaks = explained_peaks(topic, days)
     click.echo(f"peaks: {len(peaks)}")
     for found in peaks:
         tags = ", ".join(f"#{tag} x{lift:.1f}" for tag, lift, _ in found.hashtags) or "-"

@@ -14,7 +14,6 @@ from flask import current_app, g, url_for
 from limits import parse
 
 from ml.labels import LABELS
-from ml.topics import topic_peaks
 from server import jobs
 from server.api import schemas
 from server.api.access import START, bp, enforce
@@ -32,13 +31,9 @@ from server.api.schemas import (
     TopicPeakOut,
     TopicQuery,
 )
-from server.db import new_id
 from server.extensions import db
-from server.jobs.kinds import TOPIC
 from server.models import Topic
-from server.models.topics import TOPIC_ID_LENGTH
-from server.pipelines.topic import topic_days
-from server.twitter.search import query_terms
+from server.pipelines.topic import explained_peaks, new_topic, topic_days
 
 TOPIC_ERRORS = errors(e401="Missing or invalid API key", e404="No such topic")
 
@@ -51,20 +46,8 @@ def start_topic(body: TopicBody):
     back; full-archive search (``TWITTER_FULL_ARCHIVE``) reaches the start. With ``watch``, beat refreshes it.
     """
     enforce(parse(current_app.config["JOB_START_LIMIT"]), "job-starts", g.principal.rate_key)
-    topic = Topic(
-        id=new_id()[:TOPIC_ID_LENGTH],
-        query=body.query,
-        start=body.start,
-        end=body.end,
-        watch=body.watch,
-        created_by=g.principal.rate_key,
-    )
-    db.session.add(topic)
-    job = jobs.new_job(topic.id, TOPIC.name)
-    db.session.add(job)
-    db.session.commit()
     try:
-        jobs.enqueue(job)
+        job = new_topic(body.query, body.start, body.end, body.watch, g.principal.rate_key)
     except jobs.QueueUnavailable as error:
         raise ApiError(503, "queue_unavailable", "The job queue is unavailable; please try again later.") from error
     location = url_for("api.get_job", job_id=job.id)
@@ -111,7 +94,7 @@ def topic_view(topic_id: str) -> dict:
             baseline=round(found.peak.baseline, 4),
             hashtags=[HashtagLift(tag=tag, lift=lift, count=count) for tag, lift, count in found.hashtags],
         )  # fmt: skip
-        for found in topic_peaks(days, exclude=query_terms(topic.query))
+        for found in explained_peaks(topic, days)
     ]
     totals: Counter = Counter()
     for agg in days.values():
@@ -134,7 +117,7 @@ def get_topic_timeline(path: TopicPath, query: ImageQuery):
 
     topic = _topic(path.topic_id)
     days = topic_days(topic)
-    peaks = topic_peaks(days, exclude=query_terms(topic.query))
+    peaks = explained_peaks(topic, days)
     image = timeline(days, peaks, f"{topic.query} ({topic.tweets} tweets)", query.format)
     kind = "image/svg+xml" if query.format == "svg" else "image/png"
     return (

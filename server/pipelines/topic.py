@@ -8,17 +8,19 @@ twice. Tweets themselves are never stored: not their text, id or author (``ml.to
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ml.labels import LABELS
-from ml.topics import DayAggregate, aggregate
+from ml.topics import DayAggregate, TopicPeak, aggregate, topic_peaks
+from server.db import new_id
 from server.extensions import db
 from server.jobs.runner import JobFailed, JobRun, Resources
-from server.models import Topic, TopicDay, utcnow
-from server.twitter.search import SearchedTweet, iter_search
+from server.models import Job, Topic, TopicDay, utcnow
+from server.models.topics import TOPIC_ID_LENGTH
+from server.twitter.search import SearchedTweet, iter_search, query_terms
 
 RECENT_SEARCH = timedelta(days=7) - timedelta(minutes=1)  # recent search refuses a start_time older than 7 days
 HASHTAGS_PER_DAY = 500  # the most hashtags kept per day (the rarest go first)
@@ -70,6 +72,23 @@ def execute(run: JobRun, resources: Resources) -> Topic:
         topic.model_version, topic.refreshed_at = classifier.version, utcnow()
         run.checkpoint(fetch_done=True, next_token=None, total=job.fetched)
     return topic
+
+
+def new_topic(query: str, start: datetime, end: datetime | None, watch: bool, created_by: str) -> Job:
+    """Store a topic and its first job, committed, then send the job (``jobs.QueueUnavailable`` when it cannot)."""
+    from server import jobs  # imported here: the pipeline itself never starts jobs
+
+    topic = Topic(id=new_id()[:TOPIC_ID_LENGTH], query=query, start=start, end=end, watch=watch, created_by=created_by)
+    job = jobs.new_job(topic.id, "topic")
+    db.session.add_all([topic, job])
+    db.session.commit()
+    jobs.enqueue(job)
+    return job
+
+
+def explained_peaks(topic: Topic, days: dict[date, DayAggregate]) -> list[TopicPeak]:
+    """The topic's peaks with their hashtags, the query's own terms left out (they say only what it is about)."""
+    return topic_peaks(days, exclude=query_terms(topic.query))
 
 
 def topic_days(topic: Topic) -> dict[date, DayAggregate]:
