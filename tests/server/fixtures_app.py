@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
+from flask import current_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
@@ -24,7 +25,8 @@ from server import create_app
 from server.auth.principals import authorise, client_id
 from server.dev.twitter_local import DEMO_BEARER_TOKEN, DEMO_CLIENT_ID, start_local_api
 from server.extensions import db
-from server.models import Analysis
+from server.jobs.runner import Resources, run_job
+from server.models import Analysis, Job
 from server.privacy import grant_consent
 
 DEMO_WORLD = Path(__file__).resolve().parents[2] / "server" / "dev" / "twitter_local" / "demo_world"
@@ -206,3 +208,11 @@ def analysis_row(account_id: int, **fields) -> Analysis:
         saddest={"id": "2", "text": "meh", "score": 0.4},
     )
     return Analysis(**{**values, **fields})
+
+
+def run_in_process(app, job_id: str, classifier) -> Job:
+    """One delivery of the job, run in this process as a worker runs it (real model, local Twitter API); the job."""
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        run_job(job.id, job.task_id, Resources(current_app.extensions["twitter"], lambda: classifier))
+        return db.session.get(Job, job_id, populate_existing=True)

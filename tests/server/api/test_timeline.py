@@ -5,12 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask import current_app
 
-from server.extensions import db
-from server.jobs.runner import Resources, run_job
-from server.models import Job
-from tests.server.fixtures_app import AUTH, new_account, twitter_time
+from tests.server.fixtures_app import AUTH, new_account, run_in_process, twitter_time
 
 TEXTS = ["what a wonderful day with friends", "so happy about the news", "I feel so alone and sad", "ok", "lunch"]
 
@@ -24,13 +20,7 @@ def analysed(app, client, classifier, local_twitter):
     ]
     user = new_account(local_twitter, "timeline", records)
     job_id = client.post("/api/v1/analyses", json={"username": user["username"]}, headers=AUTH).get_json()["job"]["id"]
-    with app.app_context():
-        run_job(
-            job_id,
-            db.session.get(Job, job_id).task_id,
-            Resources(current_app.extensions["twitter"], lambda: classifier),
-        )
-        assert db.session.get(Job, job_id).state == "succeeded"
+    assert run_in_process(app, job_id, classifier).state == "succeeded"
     return user
 
 

@@ -7,14 +7,13 @@ import zipfile
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app
 
 from server.dev.archive import ARCHIVE_ACCOUNT_ID, TWEETS, demo_archive
 from server.extensions import db
-from server.jobs.runner import Resources, run_job
 from server.models import Account, Analysis, ArchiveUpload, Job, Tweet, TweetEmotion
 from server.privacy import grant_consent
 from tests.server.fixtures_app import OTHER_KEY, sign_in_with_x
+from tests.server.fixtures_app import run_in_process as run
 from tests.server.test_archives import ACCOUNT, export, tweet, tweets_js
 
 MB = 2**20
@@ -33,13 +32,6 @@ def upload(browser, data: bytes, name: str = "twitter-archive.zip", **fields):
     response.get_data()
     response.close()  # closes the test client's spooled request body too
     return response
-
-
-def run(app, job_id: str, classifier):
-    with app.app_context():
-        job = db.session.get(Job, job_id)
-        run_job(job.id, job.task_id, Resources(current_app.extensions["twitter"], lambda: classifier))
-        return db.session.get(Job, job_id, populate_existing=True)
 
 
 def count(model, *where) -> int:

@@ -6,12 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app
 
 from server.extensions import db
-from server.jobs.runner import Resources, run_job
 from server.models import Job, TopicDay
 from tests.server.fixtures_app import AUTH, sign_in_with_x
+from tests.server.fixtures_app import run_in_process as run
 
 QUERY = "#GW2Beta -is:retweet"
 
@@ -31,13 +30,6 @@ def expected_tweets(world, shift, since: datetime) -> list[dict]:
         if "gw2beta" in tags and not retweet and created >= since and not author.get("protected"):
             found.append(tweet)
     return found
-
-
-def run(app, job_id: str, classifier) -> Job:
-    with app.app_context():
-        job = db.session.get(Job, job_id)
-        run_job(job.id, job.task_id, Resources(current_app.extensions["twitter"], lambda: classifier))
-        return db.session.get(Job, job_id, populate_existing=True)
 
 
 @pytest.fixture

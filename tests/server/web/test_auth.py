@@ -13,7 +13,15 @@ from server.auth import tokens
 from server.auth.principals import client_id
 from server.extensions import db
 from server.models import AccessGrant, Consent, UserSession, UserToken, utcnow
-from tests.server.fixtures_app import AUTH, OTHER_KEY, TEST_KEY, authorize_on_twitter, new_account, sign_in_with_x
+from tests.server.fixtures_app import (
+    AUTH,
+    OTHER_KEY,
+    TEST_KEY,
+    authorize_on_twitter,
+    new_account,
+    run_in_process,
+    sign_in_with_x,
+)
 
 OTHER = {"X-API-Key": OTHER_KEY}
 CARLA_ID = "15070224"  # calm_carla in the demo world
@@ -125,19 +133,10 @@ def test_forget_me_signs_the_account_out_and_drops_its_token(client, app):
 
 
 def test_a_protected_account_is_analysed_with_its_owners_token(client, app, local_twitter, classifier):
-    from server.jobs.runner import Resources, run_job
-    from server.models import Job
-
     user = new_account(local_twitter, "locked", ["such a lovely day", "happy with my friends"], protected=True)
     sign_in_with_x(client, user["username"])
     job_id = client.post("/api/v1/analyses", json={"username": user["username"]}).get_json()["job"]["id"]
-    with app.app_context():
-        run_job(
-            job_id,
-            db.session.get(Job, job_id).task_id,
-            Resources(current_app.extensions["twitter"], lambda: classifier),
-        )
-        assert db.session.get(Job, job_id).state == "succeeded"
+    assert run_in_process(app, job_id, classifier).state == "succeeded"
     timeline = [r for r in local_twitter.request_log() if r["path"] == f"/2/users/{user['id']}/tweets"]
     assert timeline and {r["auth"] for r in timeline} == {"user"}
 

@@ -7,15 +7,13 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app
 
 from server.dev.archive import demo_archive
 from server.extensions import db
-from server.jobs.runner import Resources, run_job
 from server.links import make_token
 from server.models import Account, ArchiveUpload, Job, Tweet, UserSession
 from server.web.security import CONTENT_SECURITY_POLICY
-from tests.server.fixtures_app import sign_in_with_x
+from tests.server.fixtures_app import run_in_process, sign_in_with_x
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
@@ -34,8 +32,9 @@ def quinn(app):
 def run_all(app, classifier) -> None:
     """Run every pending job in-process, as a worker would."""
     with app.app_context():
-        for job in db.session.scalars(sa.select(Job).where(Job.state == "pending")).all():
-            run_job(job.id, job.task_id, Resources(current_app.extensions["twitter"], lambda: classifier))
+        pending = list(db.session.scalars(sa.select(Job.id).where(Job.state == "pending")))
+    for job_id in pending:
+        run_in_process(app, job_id, classifier)
 
 
 def post(browser, path: str, data: dict | None = None, **kwargs):
