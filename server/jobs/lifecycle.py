@@ -88,7 +88,12 @@ def send(job: Job, task_id: str, **options) -> None:
     priority = celery.conf.task_default_priority
     if priority is not None:
         options.setdefault("priority", priority)
-    celery.send_task(kind_of(job.kind).task, args=[job.id], task_id=task_id, **options)
+    try:
+        celery.send_task(kind_of(job.kind).task, args=[job.id], task_id=task_id, **options)
+    except IntegrityError:
+        # kombu's SQL transport creates its queue row unguarded: a first send racing the worker's first declaration
+        # of the queue fails on the row the worker just made. The row exists now, so the send goes through.
+        celery.send_task(kind_of(job.kind).task, args=[job.id], task_id=task_id, **options)
 
 
 def enqueue(job: Job, countdown: float | None = None) -> None:
