@@ -17,6 +17,7 @@ unusual; of a run of consecutive unusual days in one direction, only the stronge
   four scales is as unusual in a count series as in an emotion share).
 - Gaps: ``days`` need not be consecutive; the window counts calendar days, and a day needs ``min_history`` values
   in its window to be scored. Missing values may also be given as None or NaN.
+- Hours: with ``step=timedelta(hours=1)`` the points are datetimes, and ``window`` and ``min_history`` count hours.
 
 Similar to the z-scores of CSIRO's We Feel (against a de-seasonalised baseline) and to the robust "Hampel"
 identifier; a change-point method (CUSUM, BOCPD) would mark level shifts rather than single-day events.
@@ -56,6 +57,7 @@ def find_peaks(
     min_history: int = 7,
     threshold: float = 3.5,
     min_scale: float = 1e-3,
+    step: timedelta = timedelta(days=1),
 ) -> list[Peak]:
     """The peaks of a daily series, strongest first (ties: earliest first).
 
@@ -68,7 +70,7 @@ def find_peaks(
     direction : "both", "up" or "down"
         Keep peaks above the baseline ("up"), below it ("down") or both.
     window : int
-        Calendar days before a day that form its baseline.
+        Calendar days (steps) before a day that form its baseline.
     min_history : int
         Values the window must hold for the day to be scored (the series' first days are not).
     threshold : float
@@ -76,6 +78,8 @@ def find_peaks(
     min_scale : float
         The smallest scale, in the series' units: a flat baseline would otherwise make any change infinitely
         unusual.
+    step : datetime.timedelta
+        The series' unit: a day, or an hour for a series of datetimes truncated to the hour.
 
     Returns
     -------
@@ -101,39 +105,39 @@ def find_peaks(
     series = sorted(
         (day, float(value)) for day, value in zip(days, values) if value is not None and not math.isnan(float(value))
     )
-    noise = _day_to_day_noise(series)
+    noise = _day_to_day_noise(series, step)
     scored: list[Peak | None] = []
     for index, (day, value) in enumerate(series):
-        earliest = day - timedelta(days=window)
+        earliest = day - step * window
         history = [(d, v) for d, v in series[:index] if d >= earliest]
         if len(history) < min_history:
             scored.append(None)
             continue
-        centre, scale = _baseline(history, day)
+        centre, scale = _baseline(history, day, step)
         scale = max(scale, noise, min_scale)
         score = (value - centre) / scale
         if abs(score) < threshold:
             scored.append(None)
             continue
         scored.append(Peak(day, abs(score), "up" if score > 0 else "down", value, centre))
-    peaks = _strongest_of_each_run(series, scored)
+    peaks = _strongest_of_each_run(series, scored, step)
     if direction != "both":
         peaks = [peak for peak in peaks if peak.direction == direction]
     return sorted(peaks, key=lambda peak: (-peak.score, peak.day))
 
 
-def _day_to_day_noise(series: list[tuple[date, float]]) -> float:
-    """The robust standard deviation of the series' noise, from its one-day differences (drift cancels in them)."""
-    steps = [v2 - v1 for (d1, v1), (d2, v2) in zip(series, series[1:]) if (d2 - d1).days == 1]
+def _day_to_day_noise(series: list[tuple[date, float]], step: timedelta) -> float:
+    """The robust standard deviation of the series' noise, from its one-step differences (drift cancels in them)."""
+    steps = [v2 - v1 for (d1, v1), (d2, v2) in zip(series, series[1:]) if d2 - d1 == step]
     if len(steps) < 2:
         return 0.0
     centre = median(steps)
     return MAD_TO_SIGMA * median(abs(step - centre) for step in steps) / math.sqrt(2)
 
 
-def _baseline(history: list[tuple[date, float]], day: date) -> tuple[float, float]:
+def _baseline(history: list[tuple[date, float]], day: date, step: timedelta) -> tuple[float, float]:
     """The Theil-Sen line through ``history`` at ``day``, and the robust spread of the history around the line."""
-    points = [((d - day).days, v) for d, v in history]  # x: days before ``day`` (negative), so the line ends at 0
+    points = [((d - day) / step, v) for d, v in history]  # x: steps before ``day`` (negative): the line ends at 0
     slopes = [(v2 - v1) / (x2 - x1) for i, (x1, v1) in enumerate(points) for x2, v2 in points[i + 1 :] if x2 != x1]
     slope = median(slopes) if slopes and len(points) >= TREND_MIN_POINTS else 0.0
     intercept = median(v - slope * x for x, v in points)
@@ -141,16 +145,16 @@ def _baseline(history: list[tuple[date, float]], day: date) -> tuple[float, floa
     return intercept, spread
 
 
-def _strongest_of_each_run(series: list[tuple[date, float]], scored: list[Peak | None]) -> list[Peak]:
-    """Of consecutive unusual days (adjacent in the series) in one direction, the strongest."""
+def _strongest_of_each_run(series: list[tuple[date, float]], scored: list[Peak | None], step: timedelta) -> list[Peak]:
+    """Of consecutive unusual days (adjacent in the series) in one direction, the strongest (ties: the earliest)."""
     peaks: list[Peak] = []
     run: list[Peak] = []
     for (day, _), peak in zip(series, scored):
-        if run and (peak is None or peak.direction != run[-1].direction or (day - run[-1].day).days > 1):
-            peaks.append(max(run, key=lambda p: (p.score, -p.day.toordinal())))
+        if run and (peak is None or peak.direction != run[-1].direction or day - run[-1].day > step):
+            peaks.append(max(run, key=lambda p: p.score))  # max keeps the first of equal scores: the earliest
             run = []
         if peak is not None:
             run.append(peak)
     if run:
-        peaks.append(max(run, key=lambda p: (p.score, -p.day.toordinal())))
+        peaks.append(max(run, key=lambda p: p.score))
     return peaks

@@ -11,7 +11,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from ml.labels import LABELS
 from ml.timeline import Peak, find_peaks
@@ -19,13 +19,16 @@ from ml.timeline import Peak, find_peaks
 POSITIVE = ("joy", "love", "surprise")
 NEGATIVE = ("anger", "fear", "sadness")
 SERIES = ("positivity", *LABELS[:6])  # the series peaks are looked for in
+DAY, HOUR = timedelta(days=1), timedelta(hours=1)
+# Trailing baselines: four weeks of days; three days of hours (long enough to span the daily rhythm).
+WINDOWS = {DAY: (28, 7), HOUR: (72, 24)}  # step -> (window, min_history), in steps
 
 
 @dataclass
 class DayAggregate:
-    """One day of a topic: counts and sums, so days merge exactly when a refresh adds tweets."""
+    """One day (or hour) of a topic: counts and sums, so they merge exactly when a refresh adds tweets."""
 
-    day: date
+    day: date  # a datetime truncated to the hour for an hourly bucket
     tweets: int = 0
     top: Counter = field(default_factory=Counter)  # label -> tweets with that label on top
     sums: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LABELS, 0.0))
@@ -58,11 +61,13 @@ class DayAggregate:
         return self.positivity if series == "positivity" else self.mean(series)
 
 
-def aggregate(tweets: Iterable[tuple[datetime, Mapping[str, float], Iterable[str]]]) -> dict[date, DayAggregate]:
-    """Fold ``(created_at, probabilities, hashtags)`` into days (of ``created_at``'s own calendar: pass UTC)."""
+def aggregate(
+    tweets: Iterable[tuple[datetime, Mapping[str, float], Iterable[str]]], step: timedelta = DAY
+) -> dict[date, DayAggregate]:
+    """Fold ``(created_at, probabilities, hashtags)`` into days, or hours with ``step=HOUR`` (pass UTC times)."""
     days: dict[date, DayAggregate] = {}
     for created, probs, hashtags in tweets:
-        day = created.date()
+        day = created.replace(minute=0, second=0, microsecond=0) if step == HOUR else created.date()
         days.setdefault(day, DayAggregate(day)).add(probs, hashtags)
     return days
 
@@ -113,21 +118,32 @@ def topic_peaks(
     exclude: Iterable[str] = (),
     per_series: int = 3,
     min_tweets: int = 5,
+    step: timedelta = DAY,
 ) -> list[TopicPeak]:
-    """Peaks of positivity and of each emotion, strongest first, each with the hashtags of its day.
+    """Peaks of positivity and of each emotion, strongest first, each with the hashtags of its day (or hour).
 
-    Days with fewer than ``min_tweets`` tweets are gaps (their means are noise). The scale floor of each series
+    Days with fewer than ``min_tweets`` tweets, or than a quarter of the median day's, are gaps (their means are
+    noise). The scale floor of each series
     is the sampling noise of a mean over a typical day's tweets (a share moves by 1/n with one tweet).
+    ``step=HOUR`` reads hourly buckets against a three-day baseline (``WINDOWS``).
     """
-    usable = sorted(day for day, agg in days.items() if agg.tweets >= min_tweets)
-    if not usable:
+    window, min_history = WINDOWS[step]
+    counted = sorted(agg.tweets for agg in days.values() if agg.tweets >= min_tweets)
+    if not counted:
         return []
+    # A bucket with a quarter of the typical tweets has twice its sampling noise: a gap, not a candidate peak
+    # (the night hours of a corpus, a topic's first quiet days).
+    floor = max(min_tweets, counted[len(counted) // 2] // 4)
+    usable = sorted(day for day, agg in days.items() if agg.tweets >= floor)
     typical = sorted(days[day].tweets for day in usable)[len(usable) // 2]
     excluded = list(exclude)
     found: list[TopicPeak] = []
     for series in SERIES:
         values = [days[day].value(series) for day in usable]
-        for peak in find_peaks(usable, values, min_scale=1 / typical)[:per_series]:
+        found_peaks = find_peaks(
+            usable, values, min_scale=1 / typical, step=step, window=window, min_history=min_history
+        )
+        for peak in found_peaks[:per_series]:
             baseline = [days[d] for d in usable if d != peak.day]
             found.append(TopicPeak(series, peak, over_represented(days[peak.day], baseline, excluded)))
     return sorted(found, key=lambda item: (-item.peak.score, item.peak.day, item.series))

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from ml.topics import DAY, HOUR
 from server import jobs, privacy
 from server.archives import imports
 from server.archives.reader import ArchiveError
@@ -16,7 +17,7 @@ from server.extensions import db
 from server.graph.snap import ImportFileError, import_snap
 from server.graph.store import graph_version
 from server.models import Follow, GraphAccount, GraphHashtag, Topic
-from server.pipelines.topic import explained_peaks, new_topic, topic_days
+from server.pipelines.topic import explained_peaks, new_topic, topic_days, topic_hours
 
 graph_cli = AppGroup("graph", help="The follower graph: import SNAP files, show counts.")
 archive_cli = AppGroup("archive", help="X/Twitter data exports: import one for an account that asked.")
@@ -100,21 +101,25 @@ def watch_topic_command(query: str, start: datetime, end: datetime | None, watch
 
 @topics_cli.command("show")
 @click.argument("topic_id")
-def show_topic_command(topic_id: str) -> None:
-    """Print a topic's days as a table, then its peaks with the hashtags of their days."""
+@click.option("--hours", is_flag=True, help="the hours of the period's last seven days instead of its days")
+def show_topic_command(topic_id: str, hours: bool) -> None:
+    """Print a topic's days (or hours) as a table, then their peaks with the hashtags that explain them."""
     topic = db.session.get(Topic, topic_id)
     if topic is None:
         click.echo(f"error: no topic {topic_id}", err=True)
         raise SystemExit(1)
-    days = topic_days(topic)
+    buckets = topic_hours(topic) if hours else topic_days(topic)
+    unit, width = ("hour", 16) if hours else ("day", 10)
     click.echo(f"{topic.query}  ({topic.tweets} tweets, model {topic.model_version or '-'})")
-    click.echo(f"{'day':<10} {'tweets':>6} {'positive':>8} {'negative':>8}  top emotion")
-    for day, agg in sorted(days.items()):
+    click.echo(f"{unit:<{width}} {'tweets':>6} {'positive':>8} {'negative':>8}  top emotion")
+    for key, agg in sorted(buckets.items()):
         top = agg.top.most_common(1)[0][0] if agg.top else "-"
-        click.echo(f"{day.isoformat():<10} {agg.tweets:>6} {agg.positivity:>8.3f} {agg.negativity:>8.3f}  {top}")
-    peaks = explained_peaks(topic, days)
+        label = key.strftime("%Y-%m-%d %H:00") if hours else key.isoformat()
+        click.echo(f"{label:<{width}} {agg.tweets:>6} {agg.positivity:>8.3f} {agg.negativity:>8.3f}  {top}")
+    peaks = explained_peaks(topic, buckets, HOUR if hours else DAY)
     click.echo(f"peaks: {len(peaks)}")
     for found in peaks:
         tags = ", ".join(f"#{tag} x{lift:.1f}" for tag, lift, _ in found.hashtags) or "-"
         peak = found.peak
-        click.echo(f"  {peak.day} {found.series} {peak.direction} score {peak.score:.1f}; hashtags: {tags}")
+        when = peak.day.strftime("%Y-%m-%d %H:00") if hours else peak.day.isoformat()
+        click.echo(f"  {when} {found.series} {peak.direction} score {peak.score:.1f}; hashtags: {tags}")

@@ -3,7 +3,8 @@
 Classifies every tweet of a JSON-lines corpus (``created_at`` ISO-8601, ``text``, ``hashtags``; plain or .gz)
 with the shipped model, folds them into days (``ml.topics``), and prints the strongest peaks of positivity and of
 each emotion with their over-represented hashtags and a few of that day's tweets, so a person can check each peak
-against the news of that day. ``--exclude`` names the query's own terms (left out of the hashtags).
+against the news of that day. ``--exclude`` names the query's own terms (left out of the hashtags). ``--hours``
+reads hourly buckets (for a corpus of a few days, such as the airline tweets).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ml.topics import aggregate, topic_peaks
+from ml.topics import DAY, HOUR, aggregate, topic_peaks
 
 
 def read_corpus(path: Path) -> list[dict]:
@@ -36,21 +37,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exclude", default="", help="comma-separated query terms, left out of the hashtags")
     parser.add_argument("--peaks", type=int, default=8, help="how many peaks to print")
     parser.add_argument("--examples", type=int, default=3, help="tweets of the day to print per peak")
+    parser.add_argument("--hours", action="store_true", help="hourly buckets against a three-day baseline")
+    parser.add_argument("--contains", default="", help="keep only tweets whose text contains this (any case)")
     args = parser.parse_args(argv)
 
     from ml import ClassificationModel  # imported here: --help needs no torch
 
-    tweets = read_corpus(args.corpus)
+    tweets = [tweet for tweet in read_corpus(args.corpus) if args.contains.lower() in tweet["text"].lower()]
     started = time.perf_counter()
     probabilities = ClassificationModel().load().predict([tweet["text"] for tweet in tweets])
     seconds = time.perf_counter() - started
-    days = aggregate((t["created_at"], p, t.get("hashtags", ())) for t, p in zip(tweets, probabilities))
-    print(f"{len(tweets)} tweets over {len(days)} days, classified in {seconds:.1f} s")
+    step = HOUR if args.hours else DAY
+    days = aggregate(((t["created_at"], p, t.get("hashtags", ())) for t, p in zip(tweets, probabilities)), step)
+    unit = "hours" if args.hours else "days"
+    print(f"{len(tweets)} tweets over {len(days)} {unit}, classified in {seconds:.1f} s")
     by_day = defaultdict(list)
     for tweet, probs in zip(tweets, probabilities):
-        by_day[tweet["created_at"].date()].append((tweet["text"], probs))
+        created = tweet["created_at"]
+        by_day[created.replace(minute=0, second=0, microsecond=0) if args.hours else created.date()].append(
+            (tweet["text"], probs)
+        )
     exclude = [term for term in args.exclude.split(",") if term]
-    for found in topic_peaks(days, exclude)[: args.peaks]:
+    for found in topic_peaks(days, exclude, step=step)[: args.peaks]:
         peak, series = found.peak, found.series
         tags = ", ".join(f"#{tag} ({count}, x{lift:.1f})" for tag, lift, count in found.hashtags) or "-"
         print(

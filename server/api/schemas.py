@@ -212,10 +212,11 @@ class TopicPath(Schema):
 
 
 class TopicQuery(Schema):
-    """How to answer: JSON, or the daily series as CSV."""
+    """How to answer: JSON, or the daily (``bucket=hour``: hourly) series as CSV."""
 
     model_config = ConfigDict(extra="ignore")
     format: Literal["json", "csv"] = "json"
+    bucket: Literal["day", "hour"] = "day"
 
 
 class ImageQuery(Schema):
@@ -341,9 +342,9 @@ class ArchiveForm(Schema):
 
 
 class TopicDayOut(Schema):
-    """One day of a topic: how many tweets, which emotion was on top how often, the mean of each emotion."""
+    """One day (or hour) of a topic: how many tweets, which emotion was on top how often, the mean of each emotion."""
 
-    day: str = Field(description="YYYY-MM-DD (UTC)")
+    day: str = Field(description="YYYY-MM-DD (UTC); an hour: YYYY-MM-DDTHH:00Z, the hour's start")
     tweets: Count
     top: dict[str, int]
     means: dict[str, float]
@@ -363,9 +364,9 @@ class TopicPeakOut(Schema):
     """An unusual day of one series (positivity or an emotion's mean), with the hashtags that explain it."""
 
     series: str
-    day: str
+    day: str = Field(description="YYYY-MM-DD; an hour's peak: YYYY-MM-DDTHH:00Z")
     direction: Literal["up", "down"]
-    score: float = Field(description="robust z-score against the trailing weeks (ml.timeline)")
+    score: float = Field(description="robust z-score against the trailing weeks (days) or days (hours); ml.timeline")
     value: float
     baseline: float
     hashtags: list[HashtagLift]
@@ -384,6 +385,8 @@ class TopicOut(Schema):
     refreshed_at: Timestamp | None
     series: list[TopicDayOut]
     peaks: list[TopicPeakOut]
+    hours: list[TopicDayOut] = Field(description="hour by hour, over the last seven days of the period")
+    hour_peaks: list[TopicPeakOut] = Field(description="unusual hours, against the three days before each")
     hashtags: list[HashtagLift] = Field(description="the most used hashtags over the whole period (lift 1)")
 
 

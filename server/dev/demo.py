@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,9 @@ START_TIMEOUT = 180  # seconds for the worker and the web server to come up (a b
 # The mood each persona of the demo world is written to show (server.dev.twitter_local.build_demo.PERSONAS).
 PERSONA_STATUS = {"cheerful": "Cheerful", "satisfied": "Satisfied", "stressed": "Stressed", "depressed": "Depressed"}
 MIN_OWN_TWEETS = 20  # fewer own tweets say too little about a persona to hold the model to it
+# The demo topic: the real Pfizer/BioNTech corpus the local Twitter serves at its own dates (full-archive search).
+DEMO_TOPIC_QUERY = "#PfizerBioNTech -is:retweet"
+DEMO_TOPIC_PERIOD = (datetime(2020, 12, 12, tzinfo=UTC), datetime(2021, 3, 16, tzinfo=UTC))
 
 
 def free_port(preferred: int) -> int:
@@ -86,6 +90,19 @@ def import_demo_graph() -> str:
     return f"follower graph: {stats.edges_read} edges ({stats.edges_new} new), {len(users)} accounts"
 
 
+def ensure_demo_topic() -> str:
+    """The demo topic's id: the one this database holds, else a new one whose job is queued (the worker runs it)."""
+    import sqlalchemy as sa
+
+    from server.extensions import db
+    from server.models import Topic
+    from server.pipelines.topic import new_topic
+
+    start, end = DEMO_TOPIC_PERIOD
+    existing = db.session.scalar(sa.select(Topic.id).where(Topic.query == DEMO_TOPIC_QUERY, Topic.start == start))
+    return existing or new_topic(DEMO_TOPIC_QUERY, start, end, watch=False, created_by="demo").username
+
+
 def grant_demo_consent(usernames: Iterable[str]) -> None:
     """Record ``source="demo"`` consent for the demo accounts and authorise the demo key for them (idempotent).
 
@@ -112,11 +129,14 @@ class DemoStack:
         env: dict | None = None,
         graph: bool = True,
         accounts: Iterable[str] = DEMO_ACCOUNTS,
+        topic: bool = False,
     ):
         self.directory = directory
         self.graph = graph
         self.accounts = tuple(accounts)  # the demo accounts it analyses: they get consent at startup
         self.graph_summary = "not stored (--no-graph)"
+        self.topic = topic  # watch the demo topic at startup (make run)
+        self.topic_id: str | None = None
         self.web_port = free_port(web_port)
         self.twitter_port = free_port(twitter_port)
         self.url = f"http://127.0.0.1:{self.web_port}"
@@ -141,6 +161,7 @@ class DemoStack:
             "TWITTER_API_BASE": self.twitter.url if self.twitter else "",
             "TWITTER_BEARER_TOKEN": self.twitter_token,
             "TWITTER_CLIENT_ID": DEMO_CLIENT_ID,
+            "TWITTER_FULL_ARCHIVE": "1",  # the demo topic's corpus is from 2020-2021
             "HF_HUB_OFFLINE": "1",
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
@@ -149,10 +170,11 @@ class DemoStack:
     def start(self) -> DemoStack:
         """Start everything and wait until the API answers and the worker consumes."""
         from server.dev.twitter_local import start_local_api
+        from server.dev.twitter_local.corpora import PFIZER
 
         self.directory.mkdir(parents=True, exist_ok=True)
         self.twitter_token = DEMO_BEARER_TOKEN
-        self.twitter = start_local_api(DEMO_WORLD, port=self.twitter_port, shift_dates=True)
+        self.twitter = start_local_api(DEMO_WORLD, port=self.twitter_port, shift_dates=True, corpora=[PFIZER])
         self.archive.write_bytes(demo_archive())  # dated to now, like the demo world
         self._migrate()
         env = child_environment(**self.settings())
@@ -190,6 +212,8 @@ class DemoStack:
             grant_demo_consent(self.accounts)
             if self.graph:
                 self.graph_summary = import_demo_graph()
+            if self.topic:
+                self.topic_id = ensure_demo_topic()
             db.engine.dispose()
 
     def _spawn(self, name: str, command: list[str], env: dict) -> None:
@@ -286,6 +310,8 @@ mood-analytics demo is running (Ctrl-C stops it)
   API        {url}/api/v1   (OpenAPI document: {url}/api/v1/openapi.json)
   Twitter    local stand-in at {stack.twitter.url if stack.twitter else "-"}, demo world; try {", ".join(DEMO_ACCOUNTS)}
   Graph      {stack.graph_summary}
+  Topic      {f"{url}/topics/{stack.topic_id}" if stack.topic_id else "-"}   public emotion on {DEMO_TOPIC_QUERY},
+             Dec 2020 - Mar 2021, from a real corpus (sign in first; its first reading takes about a minute)
   Logs       {stack.directory}/web.log, worker.log, beat.log
 
 Sign in with X in a browser: open {url}/ and pick any account on the local Twitter page (consent, your own
@@ -449,7 +475,8 @@ def main(argv: list[str] | None = None) -> int:
         args.directory = Path(tempfile.mkdtemp(prefix="mood-personas-")) if args.personas else INSTANCE_DIR / "demo"
     accounts += tuple(cast)
     graph = not (args.no_graph or args.personas)
-    stack = DemoStack(args.directory, args.port, args.twitter_port, graph=graph, accounts=accounts)
+    topic = not (args.smoke or args.personas)
+    stack = DemoStack(args.directory, args.port, args.twitter_port, graph=graph, accounts=accounts, topic=topic)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the children on SIGTERM too
     try:
         print("starting the local Twitter API, a worker and the web server...", flush=True)

@@ -10,7 +10,7 @@ from server.models.graph import Follow, FollowWalk, GraphAccount, GraphChange, G
 from server.models.jobs import ACTIVE_STATES, FINAL_STATES, AdminRun, ArchiveUpload, Job
 from server.models.privacy import AccessGrant, Consent, UserSession, UserToken
 from server.models.results import Analysis, Recommendation, latest_result
-from server.models.topics import Topic, TopicDay
+from server.models.topics import Topic, TopicDay, TopicHour
 
 __all__ = [
     "ACTIVE_STATES",
@@ -34,6 +34,7 @@ __all__ = [
     "TWEET_ID_LENGTH",
     "Topic",
     "TopicDay",
+    "TopicHour",
     "Tweet",
     "TweetEmotion",
     "TweetHashtag",

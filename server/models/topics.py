@@ -1,4 +1,4 @@
-"""Topics: public emotion on a search query, stored as daily aggregates only (no tweet, text, id or author)."""
+"""Topics: public emotion on a search query, kept as daily and hourly aggregates only (no tweet, text or author)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ class Topic(Model):
     days: Mapped[list[TopicDay]] = relationship(
         back_populates="topic", cascade="all, delete-orphan", order_by="TopicDay.day"
     )
+    hours: Mapped[list[TopicHour]] = relationship(
+        back_populates="topic", cascade="all, delete-orphan", order_by="TopicHour.hour"
+    )
 
 
 class TopicDay(Model):
@@ -50,3 +53,18 @@ class TopicDay(Model):
     hashtags: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # lower-cased tag -> tweets using it
 
     topic: Mapped[Topic] = relationship(back_populates="days")
+
+
+class TopicHour(Model):
+    """One hour of a topic's last seven days, in the same counts and sums as a day (hours show a day's events)."""
+
+    __tablename__ = "topic_hours"
+
+    topic_id: Mapped[str] = mapped_column(sa.ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)  # the hour's start, UTC
+    tweets: Mapped[int] = mapped_column(default=0)
+    top: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    sums: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    hashtags: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    topic: Mapped[Topic] = relationship(back_populates="hours")

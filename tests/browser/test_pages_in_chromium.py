@@ -189,3 +189,38 @@ def _app(stack):
     from server import create_app
 
     return create_app(Config, {"SECRET_KEY": stack.secret_key, "TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_a_topic_page_shows_its_timeline_its_numbers_and_its_peaks(page, stack, tmp_path):
+    import requests
+
+    from server.dev.demo import DEMO_API_KEY
+
+    # January 2021 of the real Pfizer corpus, which the local Twitter serves at its own dates (full-archive search).
+    body = {"query": "#PfizerBioNTech -is:retweet", "start": "2021-01-01T00:00:00Z", "end": "2021-02-01T00:00:00Z"}
+    started = requests.post(f"{stack.url}/api/v1/topics", json=body, headers={"X-API-Key": DEMO_API_KEY}, timeout=10)
+    assert started.status_code == 202, started.text
+    job = stack.wait(stack.url + started.headers["Location"], timeout=TIMEOUT_MS / 1000)
+    assert job["state"] == "succeeded", job
+    topic = requests.get(stack.url + job["links"]["result"], headers={"X-API-Key": DEMO_API_KEY}, timeout=10).json()
+    topic = topic["topic"]
+    assert len(topic["series"]) == 31 and topic["tweets"] > 1000
+
+    sign_in(page, stack, "quiet_quinn")
+    page.goto(f"{stack.url}/topics/{topic['id']}")
+    assert page.get_by_role("heading", name="Public emotion: #PfizerBioNTech -is:retweet").is_visible()
+    image = page.locator("img.timeline")
+    assert page.evaluate("(img) => img.complete && img.naturalWidth > 600", image.element_handle())
+    page.get_by_text("The numbers").click()
+    assert page.locator("table tbody tr").count() == 31
+    listed = page.locator("#peaks-heading + ul li")
+    assert listed.count() == len(topic["peaks"])
+    for index, peak in enumerate(topic["peaks"]):
+        assert listed.nth(index).inner_text().startswith(peak["day"])
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV of the days").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("day,tweets,") and len(lines) == 32
+    assert accessible(page) == []
+    page.screenshot(path=tmp_path / "topic.png", full_page=True)
+    assert page.problems == [], page.problems

@@ -6,7 +6,7 @@ import gzip
 import json
 import random
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -138,3 +138,17 @@ def test_on_the_pfizer_corpus_the_strongest_peak_of_a_term_is_its_news_day(term,
     floor = 1 / sorted(per_day.values())[len(per_day) // 2]
     peaks = find_peaks([date.fromisoformat(d) for d in days], shares, "up", min_scale=floor)
     assert peaks and peaks[0].day.isoformat() == day, (event, found(peaks[:3]))
+
+
+def test_hourly_series_count_their_window_in_hours():
+    rng = random.Random(11)
+    start = datetime(2015, 2, 17, 0, tzinfo=UTC)
+    hours = [start + timedelta(hours=i) for i in range(120)]
+    values = [0.3 + rng.gauss(0, 0.01) for _ in hours]
+    values[100] = values[101] = 0.6  # a two-hour event: one peak, on its first (equal) hour
+    hourly = find_peaks(hours, values, step=timedelta(hours=1), window=72, min_history=24)
+    assert [(peak.day, peak.direction) for peak in hourly] == [(hours[100], "up")]
+    # The first day has too little history to be scored, whatever happens in it.
+    values[10] = 0.9
+    again = find_peaks(hours, values, step=timedelta(hours=1), window=72, min_history=24)
+    assert hours[10] not in {peak.day for peak in again}

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from ml.labels import LABELS
-from ml.topics import DayAggregate, aggregate, over_represented, topic_peaks
+from ml.topics import HOUR, DayAggregate, aggregate, over_represented, topic_peaks
 
 START = datetime(2021, 1, 1, 9, tzinfo=UTC)
 
@@ -91,3 +91,23 @@ def test_thin_days_are_gaps_and_an_empty_topic_has_no_peaks():
     days = aggregate((START + timedelta(days=d), probs("joy"), []) for d in range(30))  # one tweet a day
     assert topic_peaks(days) == []
     assert topic_peaks({}) == []
+
+
+def test_hours_bucket_by_the_hour_and_an_hourly_event_is_explained():
+    rng = random.Random(5)
+    tweets = []
+    for hour in range(96):
+        moment = START + timedelta(hours=hour)
+        count = 4 if moment.hour < 6 else 40  # quiet nights: a quarter of a typical hour is a gap
+        for index in range(count):
+            storm = hour == 80 and index < 25  # the storm's cancellations in one afternoon hour
+            top = "anger" if storm else rng.choice(["joy", "joy", "neutral", "neutral", "anger", "sadness"])
+            tags = ["airline", "stormdelays" if storm else rng.choice(["x", "y", "z"])]
+            tweets.append((moment + timedelta(minutes=index), probs(top), tags))
+    hours = aggregate(tweets, HOUR)
+    assert len(hours) == 96 and all(key.minute == 0 and key.tzinfo for key in hours)
+    assert hours[START + timedelta(hours=80)].tweets == 40
+    peaks = topic_peaks(hours, exclude=["airline"], step=HOUR)
+    assert peaks and peaks[0].peak.day == START + timedelta(hours=80) and peaks[0].series in ("anger", "positivity")
+    assert peaks[0].hashtags[0][0] == "stormdelays"
+    assert all(peak.peak.day.hour >= 6 for peak in peaks)  # night hours are gaps

@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> None:
         LoggingRequestHandler,
         create_local_api,
     )
+    from server.dev.twitter_local.corpora import NAMED_CORPORA
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--world", type=Path, default=DEFAULT_WORLD, help="world directory (default: demo world)")
@@ -30,6 +31,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--rate-limit", type=int, help="one limit per 15 minutes for every endpoint (default: real limits)"
     )
+    parser.add_argument(
+        "--corpus",
+        action="append",
+        default=[],
+        help="a dated tweet corpus served at its real dates: pfizer, airline or a JSON-lines file (repeatable)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -41,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         consumer_keys=tuple(args.consumer_key or (DEMO_CONSUMER_KEY,)),
         shift_dates=not args.no_shift_dates,
         rate_limit=args.rate_limit,
+        corpora=[NAMED_CORPORA.get(name, Path(name)) for name in args.corpus],
     )
     server = make_server(args.host, args.port, app, threaded=True, request_handler=LoggingRequestHandler)
     logging.getLogger(__name__).info("local Twitter API on http://%s:%s (Ctrl+C stops)", args.host, server.port)

@@ -246,7 +246,7 @@ def _search(full_archive: bool) -> dict:
         created = world.created_at(tweet_id) + render.shift
         if created < max(earliest, start or earliest):
             break  # ids follow time: everything further is older
-        if created > now or (end and created > end):
+        if created > now or (end and created >= end):  # search's end_time is exclusive, its start_time inclusive
             continue
         if (since_id and tweet_id <= since_id) or (until_id and tweet_id >= until_id):
             continue

@@ -7,7 +7,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from server.dev.twitter_local import api, control, oauth, problems
+from server.dev.twitter_local.corpora import add_corpus
 from server.dev.twitter_local.params import InvalidRequest
 from server.dev.twitter_local.state import WINDOW_SECONDS, Auth, Fault, LocalApiState
 from server.dev.twitter_local.world import World, load_world
@@ -50,6 +51,7 @@ def create_local_api(
     rate_limit: int | Mapping[str, int | tuple] | None = None,
     clock=time.time,
     oauth2_client_ids: tuple[str, ...] = (oauth.DEMO_CLIENT_ID,),
+    corpora: Sequence[Path] = (),
 ) -> Flask:
     """Build the Flask app serving ``world`` (a :class:`World` or a world directory).
 
@@ -59,12 +61,15 @@ def create_local_api(
     by (now - world reference time) so a fixed world looks recent; ids do not change. ``rate_limit``: None for
     the real per-endpoint limits, an int for one limit everywhere, or ``{endpoint: limit | (app, user)}``.
     ``oauth2_client_ids`` may use "Sign in with X" (``oauth.py``); the access tokens it issues act as their user.
+    ``corpora`` are dated tweet files added to the world at their real dates, whatever the shift (``corpora.py``).
     """
     if not isinstance(world, World):
         world = load_world(world)
     shift = timedelta(0)
     if shift_dates:
         shift = timedelta(seconds=int(clock() - world.reference_time.timestamp()))
+    for corpus in corpora:
+        add_corpus(world, Path(corpus), shift)
     app = Flask(__name__)
     app.json = TwitterJSON(app)
     state = LocalApiState(world, bearer_tokens, consumer_keys, shift, rate_limit, clock, oauth2_client_ids)

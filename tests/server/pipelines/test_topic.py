@@ -69,6 +69,21 @@ def test_a_topic_job_counts_its_tweets_by_day_and_explains_nothing_it_cannot(
     assert csv.mimetype == "text/csv" and lines[0].startswith("day,tweets,positivity,negativity,mean_sadness")
     assert len(lines) == 1 + len(topic["series"])
 
+    # The whole period is within the last seven days: every tweet is in its hour too.
+    by_hour: dict[str, int] = {}
+    for tweet in expected:
+        hour = (local_twitter.world.created_at(int(tweet["id"])) + local_twitter.state.shift).strftime("%Y-%m-%dT%H")
+        by_hour[hour + ":00Z"] = by_hour.get(hour + ":00Z", 0) + 1
+    assert {hour["day"]: hour["tweets"] for hour in topic["hours"]} == by_hour
+    assert isinstance(topic["hour_peaks"], list)
+    hourly = client.get(f"/api/v1/topics/{topic['id']}?format=csv&bucket=hour", headers=AUTH)
+    rows = hourly.get_data(as_text=True).splitlines()
+    assert (
+        rows[0].startswith("hour,tweets,") and len(rows) == 1 + len(by_hour) and rows[1].endswith(tuple("0123456789"))
+    )
+    assert "hours.csv" in hourly.headers["Content-Disposition"]
+    assert client.get(f"/api/v1/topics/{topic['id']}?format=csv&bucket=week", headers=AUTH).status_code == 400
+
 
 def test_no_table_holds_a_text_id_or_author_of_the_searched_tweets(app, started, classifier, local_twitter):
     job, since = started
@@ -165,6 +180,9 @@ def test_the_cli_watches_a_topic_and_shows_its_days(app, classifier):
     assert shown.exit_code == 0 and "#GW2Beta -is:retweet" in shown.output and "peaks: 0" in shown.output
     rows = [line for line in shown.output.splitlines() if line[:4].isdigit()]
     assert rows and all(len(line.split()) == 5 for line in rows)
+    hours = runner.invoke(args=["topics", "show", topic_id, "--hours"])
+    hour_rows = [line for line in hours.output.splitlines() if line[:4].isdigit()]
+    assert hours.exit_code == 0 and len(hour_rows) > len(rows) and all(len(r.split()) == 6 for r in hour_rows)
     assert runner.invoke(args=["topics", "show", "0123456789ab"]).exit_code == 1
     backwards = runner.invoke(args=["topics", "watch", "x", "--start", "2026-12-02", "--end", "2026-12-01"])
     assert backwards.exit_code == 1 and "--end must be after --start" in backwards.output
@@ -196,3 +214,26 @@ def test_the_timeline_image_and_the_topic_page(app, client, started, classifier)
     assert browser.get(f"/api/v1/topics/{topic_id}/timeline.svg").status_code == 200  # the page's own image
     missing = browser.get("/topics/0123456789ab", headers=html)
     assert missing.status_code == 404 and missing.mimetype == "text/html"
+
+
+def test_hours_are_kept_for_the_last_seven_days_of_the_period_only(app):
+    from server.models import Topic, TopicHour
+    from server.pipelines.topic import add_to_days, hour_horizon
+    from server.twitter.search import SearchedTweet
+
+    end = datetime(2021, 3, 16, tzinfo=UTC)
+    probs = {"sadness": 0.1, "joy": 0.5, "love": 0.1, "anger": 0.1, "fear": 0.1, "surprise": 0.05, "neutral": 0.05}
+    with app.app_context():
+        topic = Topic(id="0123456789ab", query="#x", start=end - timedelta(days=30), end=end, created_by="t")
+        db.session.add(topic)
+        now = datetime.now(UTC)
+        horizon = hour_horizon(topic, now)
+        assert horizon == end - timedelta(days=7)  # a past period: its own last week, not the last seven days
+        assert hour_horizon(Topic(start=now - timedelta(days=30), end=None), now) <= now - timedelta(days=7)
+        moments = [end - timedelta(days=20), end - timedelta(days=3, minutes=30), end - timedelta(days=3, minutes=10)]
+        tweets = [SearchedTweet(moment, "text", ("x",), "en") for moment in moments]
+        add_to_days(topic, tweets, [probs] * 3, horizon)
+        db.session.commit()
+        hours = db.session.scalars(sa.select(TopicHour).where(TopicHour.topic_id == topic.id)).all()
+        assert [(row.hour, row.tweets) for row in hours] == [(end - timedelta(days=3, hours=1), 2)]
+        assert sum(row.tweets for row in db.session.scalars(sa.select(TopicDay))) == 3
