@@ -205,6 +205,8 @@ class Config:
     # An uploaded X/Twitter export (the only bigger body): the ZIP, or its data/tweets.js alone when the ZIP with
     # its photos is larger.
     ARCHIVE_MAX_MB = as_float(os.environ.get("ARCHIVE_MAX_MB"), 64.0)
+    # A photo to read faces in (POST /api/v1/images); Twitter's own photos are at most 5 MB.
+    IMAGE_MAX_MB = as_float(os.environ.get("IMAGE_MAX_MB"), 10.0)
     # Abuse limits (Flask-Limiter; Redis when REDIS_URL, else this process's memory): failed authentications per
     # client address, and job starts per client.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"

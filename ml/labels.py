@@ -71,3 +71,27 @@ AIRLINE_SENTIMENT_TO_LABELS = {
     "positive": ("joy", "love"),
     "neutral": ("neutral",),
 }
+
+# FER2013's seven facial expressions onto ours. A face shows no love (love gets no face mass); disgust
+# joins anger, as it does for GoEmotions and SemEval.
+FER_TO_LABEL = {
+    "angry": "anger",
+    "disgust": "anger",
+    "fear": "fear",
+    "happy": "joy",
+    "sad": "sadness",
+    "surprise": "surprise",
+    "neutral": "neutral",
+}
+
+# Polarity (positive / neutral / negative, as MVSA labels photos and tweets) from our labels: the same split
+# as a topic's positivity and negativity (ml.topics).
+POLARITY_OF_LABEL = {
+    "joy": "positive",
+    "love": "positive",
+    "surprise": "positive",
+    "neutral": "neutral",
+    "anger": "negative",
+    "fear": "negative",
+    "sadness": "negative",
+}

@@ -341,6 +341,49 @@ class ArchiveForm(Schema):
     )
 
 
+class ImageForm(Schema):
+    """A photo to read faces in (multipart/form-data)."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    file: FileStorage = Field(description="JPEG, PNG, GIF, WebP, BMP or TIFF, up to IMAGE_MAX_MB")
+
+
+class FacesQuery(Schema):
+    """JSON, or with ``overlay=1`` the photo as PNG with each face's box and expression drawn on it."""
+
+    model_config = ConfigDict(extra="ignore")
+    overlay: bool = False
+
+
+class FaceBox(Schema):
+    """Where a face is, in the photo's pixels (upright, as its EXIF orientation says)."""
+
+    x: Count
+    y: Count
+    width: Count
+    height: Count
+
+
+class FaceOut(Schema):
+    """A face: its box, the detector's confidence, its expression (FER2013's seven) and those as our emotions."""
+
+    box: FaceBox
+    score: float = Field(description="the detector's confidence, 0-1")
+    expression: str = Field(description="the most likely of the seven expressions")
+    expressions: dict[str, float] = Field(description="angry, disgust, fear, happy, sad, surprise, neutral")
+    emotions: dict[str, float] = Field(description="the expressions on our labels (disgust is anger; no love)")
+
+
+class FacesOut(Schema):
+    """The faces found in a photo, largest first. Nothing of the photo is kept."""
+
+    width: Count
+    height: Count
+    faces: list[FaceOut]
+    model_version: str
+
+
 class TopicDayOut(Schema):
     """One day (or hour) of a topic: how many tweets, which emotion was on top how often, the mean of each emotion."""
 

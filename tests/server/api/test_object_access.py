@@ -22,9 +22,11 @@ A = {"X-API-Key": TEST_KEY}  # the client sunny_sam's owner authorised
 B = {"X-API-Key": OTHER_KEY}  # an attacker holding a valid API key of its own
 ADMIN_TOKEN = "admin-token-of-at-least-24-characters"
 # /me and its forms name no account: they act on the signed-in one only (tests/server/web/test_pages.py). Topics
-# are aggregates of public tweets, open to any credential (tests/server/pipelines/test_topic.py).
+# are aggregates of public tweets, open to any credential (tests/server/pipelines/test_topic.py); a photo sent to
+# /images is the caller's own, read and forgotten (tests/server/api/test_images.py).
 PUBLIC_OR_ELSEWHERE = re.compile(
-    r"^/(api/v1/(health|openapi\.json|me|resources|admin/.*|topics(/.*)?)|auth/.*|r/.*|static/.*|me(/.*)?|topics/.*|)$"
+    r"^/(api/v1/(health|openapi\.json|me|resources|admin/.*|topics(/.*)?|images)|auth/.*|r/.*|static/.*|me(/.*)?"
+    r"|topics/.*|)$"
 )
 
 # Every route that reaches an account's data: (method, path, JSON body). {job}, {analysis}, {recommendation}

@@ -1,0 +1,77 @@
+"""Faces in a photo: ``POST /api/v1/images`` reads each face's expression; the photo is read in memory, never kept.
+
+Served by the web process itself: detection (OpenCV) and the expression model (onnxruntime) need no torch.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+from limits import parse
+
+from ml.fusion import face_labels
+from ml.vision import ImageError, decode_image, draw_faces, expression_model, read_faces
+from server.api.access import bp, enforce
+from server.api.contract import UPLOADS, errors
+from server.api.errors import ApiError
+from server.api.schemas import FaceBox, FaceOut, FacesOut, FacesQuery, ImageForm
+
+UPLOAD_SLACK = 64 * 1024  # the multipart envelope around the file
+
+
+def max_bytes() -> int:
+    """The largest photo, from ``IMAGE_MAX_MB``."""
+    return int(float(current_app.config["IMAGE_MAX_MB"]) * 2**20)
+
+
+def allow_upload() -> None:
+    """Before the form is read: its body may be a photo, up to ``IMAGE_MAX_MB``, not 16 KB."""
+    request.max_content_length = max_bytes() + UPLOAD_SLACK
+
+
+UPLOADS["api.read_image"] = allow_upload
+
+
+@bp.post(
+    "/images",
+    responses={
+        200: FacesOut,
+        **errors(
+            e400="No file",
+            e401="Missing or invalid API key",
+            e429="Too many photos read, or failed authentications",
+            e413="image_too_large: over IMAGE_MAX_MB, or too many pixels (a decompression bomb)",
+            e415="Body is not multipart/form-data",
+            e422="image_unreadable (not an image of a known format, or truncated), or no_face_found",
+        ),
+    },
+)
+def read_image(form: ImageForm, query: FacesQuery):
+    """Find the faces in a photo and read each one's expression; ``?overlay=1``: the photo with them drawn (PNG)."""
+    enforce(parse(current_app.config["JOB_START_LIMIT"]), "image-reads", g.principal.rate_key)
+    try:
+        data = form.file.read()
+    finally:  # a large upload is spooled to a temporary file: closed, and so deleted, once read
+        form.file.close()
+    try:
+        rgb = decode_image(data, max_bytes=max_bytes())
+    except ImageError as error:
+        raise ApiError(413 if error.code == "image_too_large" else 422, error.code, str(error)) from None
+    found = read_faces(rgb)
+    if not found:
+        message = "No face was found in the photo (faces under 24 pixels, turned away or covered are not read)."
+        raise ApiError(422, "no_face_found", message)
+    if query.overlay:
+        return draw_faces(rgb, found), 200, {"Content-Type": "image/png", "Cache-Control": "no-store"}
+    faces = [
+        FaceOut(
+            box=FaceBox(x=item.face.x, y=item.face.y, width=item.face.width, height=item.face.height),
+            score=item.face.score,
+            expression=max(item.probabilities, key=item.probabilities.__getitem__),
+            expressions=item.probabilities,
+            emotions={label: round(p, 6) for label, p in face_labels([item.probabilities]).items()},
+        )  # fmt: skip
+        for item in found
+    ]
+    height, width = rgb.shape[:2]
+    result = FacesOut(width=width, height=height, faces=faces, model_version=expression_model().version)
+    return result.model_dump(mode="json")
