@@ -9,7 +9,6 @@ from flask import current_app, g, request
 from limits import parse
 
 from ml.fusion import face_labels
-from ml.vision import ImageError, decode_image, draw_faces, expression_model, read_faces
 from server.api.access import bp, enforce
 from server.api.contract import UPLOADS, errors
 from server.api.errors import ApiError
@@ -47,6 +46,9 @@ UPLOADS["api.read_image"] = allow_upload
 )
 def read_image(form: ImageForm, query: FacesQuery):
     """Find the faces in a photo and read each one's expression; ``?overlay=1``: the photo with them drawn (PNG)."""
+    # Imported here: a web process that never reads a photo loads neither numpy nor the models.
+    from ml.vision import ImageError, decode_image, draw_faces, expression_model, read_faces
+
     enforce(parse(current_app.config["JOB_START_LIMIT"]), "image-reads", g.principal.rate_key)
     try:
         data = form.file.read()
