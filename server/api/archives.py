@@ -17,7 +17,7 @@ from server.auth.principals import Principal
 from server.extensions import db
 from server.models import AccessGrant
 
-UPLOADS["api.upload_archive"] = imports.allow_upload
+UPLOADS["api.upload_archive"] = imports.LIMIT
 
 
 def owner_of(principal: Principal, username: str) -> str | None:

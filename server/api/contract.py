@@ -8,10 +8,9 @@ and serves the document under ``/api/v1`` with its paths relative to that server
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Info, OpenAPI
 from flask_openapi3.types import ResponseDict, SecuritySchemesDict
 from pydantic import ValidationError
@@ -80,7 +79,7 @@ def check_json_body() -> None:
     if request.method not in BODY_METHODS:
         return
     if request.endpoint in UPLOADS:
-        UPLOADS[request.endpoint]()
+        allow_upload(UPLOADS[request.endpoint])
         if request.mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
             raise ApiError(415, "unsupported_media_type", "Send the file as multipart/form-data, field 'file'.")
         return
@@ -89,8 +88,19 @@ def check_json_body() -> None:
 
 
 OPTIONAL_BODIES = {"admin.start_reanalysis"}  # an empty body means the defaults
-# Routes taking a multipart upload, with what runs before the form is read (its own body size limit).
-UPLOADS: dict[str, Callable[[], None]] = {}
+# Routes taking a multipart upload, with the setting of their file's size limit (their body's, before it is read).
+UPLOADS: dict[str, str] = {}
+UPLOAD_SLACK = 64 * 1024  # the multipart envelope around the file
+
+
+def upload_bytes(setting: str) -> int:
+    """The largest file a setting in MB (``ARCHIVE_MAX_MB``, ``IMAGE_MAX_MB``) allows, in bytes."""
+    return int(float(current_app.config[setting]) * 2**20)
+
+
+def allow_upload(setting: str) -> None:
+    """Before an upload's form is read: raise this request's body limit to the file's limit and its envelope."""
+    request.max_content_length = upload_bytes(setting) + UPLOAD_SLACK
 
 
 def errors(**described: str) -> ResponseDict:

@@ -5,29 +5,16 @@ Served by the web process itself: detection (OpenCV) and the expression model (o
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, g
 from limits import parse
 
 from ml.fusion import face_labels
 from server.api.access import bp, enforce
-from server.api.contract import UPLOADS, errors
+from server.api.contract import UPLOADS, errors, upload_bytes
 from server.api.errors import ApiError
 from server.api.schemas import FaceBox, FaceOut, FacesOut, FacesQuery, ImageForm
 
-UPLOAD_SLACK = 64 * 1024  # the multipart envelope around the file
-
-
-def max_bytes() -> int:
-    """The largest photo, from ``IMAGE_MAX_MB``."""
-    return int(float(current_app.config["IMAGE_MAX_MB"]) * 2**20)
-
-
-def allow_upload() -> None:
-    """Before the form is read: its body may be a photo, up to ``IMAGE_MAX_MB``, not 16 KB."""
-    request.max_content_length = max_bytes() + UPLOAD_SLACK
-
-
-UPLOADS["api.read_image"] = allow_upload
+UPLOADS["api.read_image"] = "IMAGE_MAX_MB"
 
 
 @bp.post(
@@ -55,7 +42,7 @@ def read_image(form: ImageForm, query: FacesQuery):
     finally:  # a large upload is spooled to a temporary file: closed, and so deleted, once read
         form.file.close()
     try:
-        rgb = decode_image(data, max_bytes=max_bytes())
+        rgb = decode_image(data, max_bytes=upload_bytes("IMAGE_MAX_MB"))
     except ImageError as error:
         raise ApiError(413 if error.code == "image_too_large" else 422, error.code, str(error)) from None
     found = read_faces(rgb)

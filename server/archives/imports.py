@@ -8,7 +8,7 @@ nothing partial of an import survives it.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from server import jobs
@@ -17,19 +17,16 @@ from server.extensions import db
 from server.jobs.kinds import ARCHIVE
 from server.models import ArchiveUpload, Job, account_named
 
-UPLOAD_SLACK = 64 * 1024  # the multipart envelope around the file
 # HTTP status of each refusal at upload; the others are 422 (the file is not a usable export).
 STATUS = {"archive_too_large": 413, "archive_import_running": 409}
 
 
+LIMIT = "ARCHIVE_MAX_MB"  # the setting that bounds an uploaded export
+
+
 def max_bytes() -> int:
     """The largest upload, from ``ARCHIVE_MAX_MB``."""
-    return int(float(current_app.config["ARCHIVE_MAX_MB"]) * 2**20)
-
-
-def allow_upload() -> None:
-    """Before an upload's form is read: its body may be an export, up to ``ARCHIVE_MAX_MB``, not 16 KB."""
-    request.max_content_length = max_bytes() + UPLOAD_SLACK
+    return int(float(current_app.config[LIMIT]) * 2**20)
 
 
 def check_owner(archive: Archive, owner_id: str | None, username: str) -> None:

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from werkzeug.wrappers import Response
 
 from server import jobs, privacy
+from server.api.contract import allow_upload
 from server.api.errors import ApiError
 from server.archives import imports
 from server.archives.reader import ArchiveError
@@ -32,7 +33,7 @@ def _globals() -> dict:
 @bp.before_request
 def _before() -> None:
     if request.endpoint == "pages.upload_archive":
-        imports.allow_upload()
+        allow_upload(imports.LIMIT)
     if request.method == "POST":
         forms.check()
 
