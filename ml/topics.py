@@ -61,13 +61,18 @@ class DayAggregate:
         return self.positivity if series == "positivity" else self.mean(series)
 
 
+def bucket_of(created: datetime, step: timedelta = DAY) -> date:
+    """The day (a date) or, with ``step=HOUR``, the hour (a datetime truncated to it) a moment falls in."""
+    return created.replace(minute=0, second=0, microsecond=0) if step == HOUR else created.date()
+
+
 def aggregate(
     tweets: Iterable[tuple[datetime, Mapping[str, float], Iterable[str]]], step: timedelta = DAY
 ) -> dict[date, DayAggregate]:
     """Fold ``(created_at, probabilities, hashtags)`` into days, or hours with ``step=HOUR`` (pass UTC times)."""
     days: dict[date, DayAggregate] = {}
     for created, probs, hashtags in tweets:
-        day = created.replace(minute=0, second=0, microsecond=0) if step == HOUR else created.date()
+        day = bucket_of(created, step)
         days.setdefault(day, DayAggregate(day)).add(probs, hashtags)
     return days
 

@@ -109,17 +109,17 @@ def show_topic_command(topic_id: str, hours: bool) -> None:
         click.echo(f"error: no topic {topic_id}", err=True)
         raise SystemExit(1)
     buckets = topic_hours(topic) if hours else topic_days(topic)
-    unit, width = ("hour", 16) if hours else ("day", 10)
+    unit, width, shown = ("hour", 16, "%Y-%m-%d %H:00") if hours else ("day", 10, "%Y-%m-%d")
     click.echo(f"{topic.query}  ({topic.tweets} tweets, model {topic.model_version or '-'})")
     click.echo(f"{unit:<{width}} {'tweets':>6} {'positive':>8} {'negative':>8}  top emotion")
     for key, agg in sorted(buckets.items()):
         top = agg.top.most_common(1)[0][0] if agg.top else "-"
-        label = key.strftime("%Y-%m-%d %H:00") if hours else key.isoformat()
-        click.echo(f"{label:<{width}} {agg.tweets:>6} {agg.positivity:>8.3f} {agg.negativity:>8.3f}  {top}")
+        numbers = f"{agg.tweets:>6} {agg.positivity:>8.3f} {agg.negativity:>8.3f}"
+        click.echo(f"{key.strftime(shown):<{width}} {numbers}  {top}")
     peaks = explained_peaks(topic, buckets, HOUR if hours else DAY)
     click.echo(f"peaks: {len(peaks)}")
     for found in peaks:
         tags = ", ".join(f"#{tag} x{lift:.1f}" for tag, lift, _ in found.hashtags) or "-"
         peak = found.peak
-        when = peak.day.strftime("%Y-%m-%d %H:00") if hours else peak.day.isoformat()
-        click.echo(f"  {when} {found.series} {peak.direction} score {peak.score:.1f}; hashtags: {tags}")
+        what = f"{found.series} {peak.direction} score {peak.score:.1f}"
+        click.echo(f"  {peak.day.strftime(shown)} {what}; hashtags: {tags}")

@@ -10,21 +10,18 @@ reads hourly buckets (for a corpus of a few days, such as the airline tweets).
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ml.topics import DAY, HOUR, aggregate, topic_peaks
+from ml.topics import DAY, HOUR, aggregate, bucket_of, topic_peaks
+from ml.training.data import json_lines
 
 
 def read_corpus(path: Path) -> list[dict]:
     """The corpus's tweets, with ``created_at`` as an aware UTC datetime."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as lines:
-        tweets = [json.loads(line) for line in lines if line.strip()]
+    tweets = [row for _, row in json_lines(path)]
     for tweet in tweets:
         tweet["created_at"] = datetime.fromisoformat(tweet["created_at"].replace("Z", "+00:00")).astimezone(UTC)
     return tweets
@@ -53,10 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(tweets)} tweets over {len(days)} {unit}, classified in {seconds:.1f} s")
     by_day = defaultdict(list)
     for tweet, probs in zip(tweets, probabilities):
-        created = tweet["created_at"]
-        by_day[created.replace(minute=0, second=0, microsecond=0) if args.hours else created.date()].append(
-            (tweet["text"], probs)
-        )
+        by_day[bucket_of(tweet["created_at"], step)].append((tweet["text"], probs))
     exclude = [term for term in args.exclude.split(",") if term]
     for found in topic_peaks(days, exclude, step=step)[: args.peaks]:
         peak, series = found.peak, found.series

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ml.fusion import DEFAULT_WEIGHTS, face_labels, polarity, soft_vote
+from ml.training.data import json_lines
 from ml.vision.fer import FER_LABELS
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -55,7 +56,7 @@ def read_pairs(mvsa_dir: Path, split: str) -> list[dict]:
     from ml import ClassificationModel
     from ml.vision import ImageError, analyse_image
 
-    rows = [json.loads(line) for line in (mvsa_dir / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [row for _, row in json_lines(mvsa_dir / f"{split}.jsonl")]
     texts = ClassificationModel().load().predict([row["text"] for row in rows])
     for row, text in zip(rows, texts):
         try:

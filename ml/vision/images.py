@@ -10,6 +10,7 @@ import numpy as np
 MAX_BYTES = 10 * 2**20  # a tweet photo is at most 5 MB; room for a PNG screenshot
 MAX_PIXELS = 40_000_000  # 8000 x 5000; Pillow's own bomb check is at 89 M
 FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF")
+FORMATS_TEXT = ", ".join(FORMATS)
 
 
 class ImageError(ValueError):
@@ -50,6 +51,3 @@ def decode_image(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_
     except (OSError, SyntaxError, ValueError, EOFError) as error:  # Pillow's ways of saying "not an image"
         raise ImageError("image_unreadable", f"The file is not a readable image ({FORMATS_TEXT}): {error}") from error
     return np.asarray(rgb)
-
-
-FORMATS_TEXT = ", ".join(FORMATS)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ml.labels import LABELS
-from ml.topics import DAY, HOUR, DayAggregate, TopicPeak, aggregate, topic_peaks
+from ml.topics import DAY, HOUR, DayAggregate, TopicPeak, aggregate, bucket_of, topic_peaks
 from server.db import new_id
 from server.extensions import db
 from server.jobs.runner import JobFailed, JobRun, Resources
@@ -48,6 +48,7 @@ def execute(run: JobRun, resources: Resources) -> Topic:
         classifier = resources.load_classifier()
     if job.fetched == 0 and job.next_token is None:
         run.checkpoint(since_id=topic.newest_id)
+    horizon = hour_horizon(topic, now)
     pages = iter_search(
         resources.twitter,
         topic.query,
@@ -66,12 +67,11 @@ def execute(run: JobRun, resources: Resources) -> Topic:
         with run.phase("classify"):
             probabilities = classifier.predict([tweet.text for tweet in page.tweets]) if page.tweets else []
         with run.phase("persist"):
-            add_to_days(topic, page.tweets, probabilities, hour_horizon(topic, now))
+            add_to_days(topic, page.tweets, probabilities, horizon)
             newest = page.newest_id if int(page.newest_id or 0) > int(job.newest_id or 0) else job.newest_id
             counted = job.fetched + len(page.tweets)
             run.checkpoint(fetched=counted, classified=counted, next_token=page.next_token, newest_id=newest)
     with run.phase("persist"):
-        horizon = hour_horizon(topic, now)
         db.session.execute(sa.delete(TopicHour).where(TopicHour.topic_id == topic.id, TopicHour.hour < horizon))
         if job.newest_id and int(job.newest_id) > int(topic.newest_id or 0):
             topic.newest_id = job.newest_id
@@ -103,7 +103,7 @@ def explained_peaks(topic: Topic, days: dict[date, DayAggregate], step: timedelt
 def hour_horizon(topic: Topic, now: datetime) -> datetime:
     """The first hour kept: seven days before the end of the topic's period (now, for an open one)."""
     end = min(topic.end, now) if topic.end is not None else now
-    return (end - HOURS_KEPT).replace(minute=0, second=0, microsecond=0)
+    return bucket_of(end - HOURS_KEPT, HOUR)  # type: ignore[return-value]  # an hour's bucket is a datetime
 
 
 def topic_days(topic: Topic) -> dict[date, DayAggregate]:

@@ -14,13 +14,12 @@ rebuilt from ``shared/data`` by ``python -m server.dev.twitter_local.build_corpu
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+from ml.training.data import json_lines
 from server.dev.twitter_local.twitter_text import HASHTAG_RE, parse_time
 from server.dev.twitter_local.world import World
 
@@ -35,12 +34,8 @@ FIRST_ACCOUNT_ID = 9_000_000_000_000
 
 
 def read_corpus(path: Path) -> Iterator[dict]:
-    """The corpus's rows, in file order."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                yield json.loads(line)
+    """The corpus's rows, in file order (DataError names a line that is not JSON)."""
+    return (row for _, row in json_lines(path))
 
 
 def add_corpus(world: World, path: Path, shift: timedelta = timedelta(0), prefix: str | None = None) -> int:
