@@ -102,6 +102,7 @@ def celery_settings(broker_url: str, queue: str, schedule: dict | None = None) -
             "tasks.archive",
             "tasks.recommendations",
             "tasks.topics",
+            "tasks.emotions",
             "tasks.periodic",
         ],  # fmt: skip
         "beat_schedule": schedule or {},

@@ -16,6 +16,7 @@ def register(app: OpenAPI) -> None:
         admin,
         analyses,
         archives,
+        emotions,
         images,
         recommendations,
         service,

@@ -23,9 +23,9 @@ from server.api.errors import ApiError
 from server.api.schemas import JobEnvelope
 from server.auth import sessions
 from server.auth.principals import Principal, client_id, may_reach
-from server.extensions import limiter
+from server.extensions import db, limiter
 from server.jobs.kinds import kind_of
-from server.models import Account, account_named
+from server.models import Account, EmotionReading, Job, account_named
 
 bp = blueprint("api", url_prefix=API_PREFIX)
 
@@ -157,6 +157,17 @@ def require_consent(username: str) -> None:
 def may_see(username_key: str, twitter_id: str | None = None) -> bool:
     """Whether this caller may reach the account (the one rule: ``server.auth.principals``)."""
     return may_reach(g.principal, username_key, twitter_id)
+
+
+def may_follow(job: Job) -> bool:
+    """Whether this caller may follow the job and read its result (its kind's ``access``)."""
+    access = kind_of(job.kind).access
+    if access == "public":
+        return True
+    if access == "caller":
+        reading = db.session.get(EmotionReading, job.username)
+        return reading is not None and reading.created_by == g.principal.rate_key
+    return may_see(job.username_key, job.account.twitter_id if job.account else None)
 
 
 def reachable(username: str) -> str:

@@ -5,7 +5,10 @@ Served by the web process itself: detection (OpenCV) and the expression model (o
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, g
+from flask_openapi3 import FileStorage
 from limits import parse
 
 from ml.fusion import face_labels
@@ -15,6 +18,28 @@ from server.api.errors import ApiError
 from server.api.schemas import FaceBox, FaceOut, FacesOut, FacesQuery, ImageForm
 
 UPLOADS["api.read_image"] = "IMAGE_MAX_MB"
+NO_FACE = "No face was found in the photo (faces under 24 pixels, turned away or covered are not read)."
+
+
+def faces_in(file: FileStorage) -> tuple[Any, list]:
+    """The uploaded photo (RGB) and its faces, each with its expression; the upload is closed, so deleted.
+
+    413 ``image_too_large`` and 422 ``image_unreadable`` as ``ml.vision.decode_image`` finds them. Counts towards
+    the caller's limit of photos read.
+    """
+    # Imported here: a web process that never reads a photo loads neither numpy nor the models.
+    from ml.vision import ImageError, decode_image, read_faces
+
+    enforce(parse(current_app.config["JOB_START_LIMIT"]), "image-reads", g.principal.rate_key)
+    try:
+        data = file.read()
+    finally:  # a large upload is spooled to a temporary file: closed, and so deleted, once read
+        file.close()
+    try:
+        rgb = decode_image(data, max_bytes=upload_bytes("IMAGE_MAX_MB"))
+    except ImageError as error:
+        raise ApiError(413 if error.code == "image_too_large" else 422, error.code, str(error)) from None
+    return rgb, read_faces(rgb)
 
 
 @bp.post(
@@ -33,22 +58,11 @@ UPLOADS["api.read_image"] = "IMAGE_MAX_MB"
 )
 def read_image(form: ImageForm, query: FacesQuery):
     """Find the faces in a photo and read each one's expression; ``?overlay=1``: the photo with them drawn (PNG)."""
-    # Imported here: a web process that never reads a photo loads neither numpy nor the models.
-    from ml.vision import ImageError, decode_image, draw_faces, expression_model, read_faces
+    from ml.vision import draw_faces, expression_model
 
-    enforce(parse(current_app.config["JOB_START_LIMIT"]), "image-reads", g.principal.rate_key)
-    try:
-        data = form.file.read()
-    finally:  # a large upload is spooled to a temporary file: closed, and so deleted, once read
-        form.file.close()
-    try:
-        rgb = decode_image(data, max_bytes=upload_bytes("IMAGE_MAX_MB"))
-    except ImageError as error:
-        raise ApiError(413 if error.code == "image_too_large" else 422, error.code, str(error)) from None
-    found = read_faces(rgb)
+    rgb, found = faces_in(form.file)
     if not found:
-        message = "No face was found in the photo (faces under 24 pixels, turned away or covered are not read)."
-        raise ApiError(422, "no_face_found", message)
+        raise ApiError(422, "no_face_found", NO_FACE)
     if query.overlay:
         return draw_faces(rgb, found), 200, {"Content-Type": "image/png", "Cache-Control": "no-store"}
     faces = [

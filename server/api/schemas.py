@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal
 
 from flask import url_for
 from flask_openapi3 import FileStorage
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictBool, field_validator, model_validator
+from werkzeug.datastructures import FileStorage as UploadedFile
 
 from ml.labels import EMOTIONS
 from ml.mood.status import STATUSES
@@ -25,6 +26,7 @@ from server.pipelines.reanalysis import run_progress
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_]{1,15}$"
 HISTORY_DEFAULT, HISTORY_MAX = 50, 500
+TEXT_MAX_CHARS = 5000  # a caption or a long post; a tweet is 280
 MAX_DAYS = 36500  # a century: further back than any tweet, and within what dates can express
 JOB_STATES = ("pending", "running", "retrying", "succeeded", "failed")
 JOB_ERRORS = (
@@ -382,6 +384,73 @@ class FacesOut(Schema):
     height: Count
     faces: list[FaceOut]
     model_version: str
+
+
+class EmotionsForm(Schema):
+    """A text, a photo, or both (multipart/form-data): the photo's faces are soft-voted with the text."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    text: Annotated[str, Field(min_length=1, max_length=TEXT_MAX_CHARS)] | None = Field(
+        None, description="A tweet or a caption, up to 5,000 characters"
+    )
+    file: FileStorage | None = Field(None, description="A photo: JPEG, PNG, GIF, WebP, BMP or TIFF, up to IMAGE_MAX_MB")
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] | None = Field(
+        None, description="The language helplines should answer in (else the text's, where it is detected)"
+    )
+
+    @field_validator("file", mode="before")
+    @classmethod
+    def _a_file(cls, value: Any) -> Any:
+        # An optional file field also takes a plain form value of that name: it must be an uploaded file.
+        if value is not None and not isinstance(value, UploadedFile):
+            raise ValueError("must be an uploaded file (a multipart part with a filename)")
+        return value
+
+
+class ReadingPath(Schema):
+    """An emotion reading, by id."""
+
+    reading_id: Annotated[str, Field(pattern=r"^[0-9a-f]{12}$")]
+
+
+class TextEmotions(Schema):
+    """The text's side of a reading."""
+
+    emotions: dict[str, float] | None = Field(description="null when the text was not read (see skipped)")
+    skipped: str | None = Field(description="why the text was not read: unsupported_language")
+
+
+class FaceEmotions(Schema):
+    """The photo's side of a reading: how many faces, and their mean on our labels."""
+
+    count: Count
+    emotions: dict[str, float] | None = Field(description="null without a face")
+
+
+class Reading(Schema):
+    """Seven emotions soft-voted from a text and a photo's faces, the mood they imply, and resources for it.
+
+    Neither the photo nor the text is kept: a reading stores the probabilities only.
+    """
+
+    id: str | None = Field(description="null for a photo read at once (nothing is stored)")
+    emotions: dict[str, float] = Field(description="the soft vote over our seven labels")
+    emotion: str = Field(description="the most likely of them")
+    status: _enum(STATUSES)  # type: ignore[valid-type]
+    text: TextEmotions | None = Field(description="null for a photo alone")
+    faces: FaceEmotions
+    weights: dict[str, float] = Field(description="the soft vote's weights: text, faces")
+    resources: Resources
+    model_version: str | None = Field(description="the text model's; null without a text")
+    face_model_version: str | None = Field(description="the expression model's; null without a photo")
+    created_at: Timestamp
+
+
+class ReadingEnvelope(Schema):
+    """One emotion reading."""
+
+    reading: Reading
 
 
 class TopicDayOut(Schema):

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import current_app, g, url_for
 
 from server.api import schemas
-from server.api.access import AUTH, PUBLIC_OPERATIONS, bp, may_see
+from server.api.access import AUTH, PUBLIC_OPERATIONS, bp, may_follow
 from server.api.contract import document, errors
 from server.api.errors import ApiError
 from server.api.schemas import (
@@ -18,7 +18,6 @@ from server.api.schemas import (
 from server.auth.principals import authorised_accounts
 from server.db import find
 from server.extensions import db
-from server.jobs.kinds import kind_of
 from server.models import Job
 
 
@@ -26,10 +25,7 @@ from server.models import Job
 def get_job(path: JobPath):
     """Follow a job: state, progress (fetched / classified of total), retry or error, and result link."""
     job = find(Job, path.job_id)
-    reachable = job is not None and (
-        kind_of(job.kind).public or may_see(job.username_key, job.account.twitter_id if job.account else None)
-    )
-    if job is None or not reachable:
+    if job is None or not may_follow(job):
         raise ApiError(404, "job_not_found", f"No job {path.job_id!r}.")
     return JobEnvelope(job=schemas.Job.of(job)).model_dump(mode="json")
 

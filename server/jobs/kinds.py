@@ -28,7 +28,9 @@ class JobKind:
     start_route: str  # the request that starts a job of this kind
     subject_param: str = "username"  # the latest endpoint's parameter naming the job's subject (Job.username)
     result_param: str | None = None  # the result endpoint's parameter (None: ``<result_attr>_id``)
-    public: bool = False  # any caller with a credential may follow it (its subject is public data, no account)
+    # Who may follow a job and read its result: "account", whoever may reach the account named by the subject;
+    # "public", any caller with a credential (public data, no account); "caller", only the caller who asked.
+    access: str = "account"
 
     def load_pipeline(self) -> Callable[..., Any]:
         """The pipeline function (imports its module)."""
@@ -87,9 +89,25 @@ TOPIC = JobKind(
     start_route="POST /api/v1/topics",
     subject_param="topic_id",
     result_param="topic_id",
-    public=True,
+    access="public",
 )
-KINDS: dict[str, JobKind] = {kind.name: kind for kind in (ANALYSIS, RECOMMENDATIONS, ARCHIVE, TOPIC)}
+# The emotions of a text and/or a photo's faces: the subject is the reading's id; the text model runs in a worker.
+EMOTIONS = JobKind(
+    name="emotions",
+    task="mood.read_emotions",
+    pipeline="server.pipelines.emotions:execute",
+    work="Reading the emotions",
+    result_attr="finished_reading",
+    result_endpoint="api.get_emotions",
+    latest_endpoint="api.get_emotions",
+    missing_code="reading_not_found",
+    noun="reading",
+    start_route="POST /api/v1/emotions",
+    subject_param="reading_id",
+    result_param="reading_id",
+    access="caller",
+)
+KINDS: dict[str, JobKind] = {kind.name: kind for kind in (ANALYSIS, RECOMMENDATIONS, ARCHIVE, TOPIC, EMOTIONS)}
 KIND_NAMES = tuple(KINDS)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from server.db import write
 from server.extensions import db
 from server.jobs.kinds import kind_of
-from server.models import ACTIVE_STATES, ArchiveUpload, Job, utcnow
+from server.models import ACTIVE_STATES, ArchiveUpload, EmotionReading, Job, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -187,8 +187,11 @@ def finish_failed(job: Job, code: str, message: str) -> None:
     job.error_code, job.error_message = code, message
     job.finished_at = utcnow()
     job.retry_at = None
-    # Nothing of a failed import is kept: its upload goes with it (its tweets were never committed).
+    # Nothing of a failed import is kept: its upload goes with it (its tweets were never committed); nor the text
+    # of a failed reading.
     db.session.execute(sa.delete(ArchiveUpload).where(ArchiveUpload.job_id == job.id))
+    if job.kind == "emotions":
+        db.session.execute(sa.update(EmotionReading).where(EmotionReading.id == job.username).values(text=None))
     db.session.commit()
     logger.info("job %s failed: %s (%s)", job.id, code, message)
 

@@ -9,7 +9,7 @@ from server.models.bot import BotState, HandledMention
 from server.models.graph import Follow, FollowWalk, GraphAccount, GraphChange, GraphHashtag, GraphState
 from server.models.jobs import ACTIVE_STATES, FINAL_STATES, AdminRun, ArchiveUpload, Job
 from server.models.privacy import AccessGrant, Consent, UserSession, UserToken
-from server.models.results import Analysis, Recommendation, latest_result
+from server.models.results import READING_ID_LENGTH, Analysis, EmotionReading, Recommendation, latest_result
 from server.models.topics import Topic, TopicDay, TopicHour
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Analysis",
     "BotState",
     "Consent",
+    "EmotionReading",
     "FINAL_STATES",
     "Follow",
     "FollowWalk",
@@ -30,6 +31,7 @@ __all__ = [
     "GraphState",
     "HandledMention",
     "Job",
+    "READING_ID_LENGTH",
     "Recommendation",
     "TWEET_ID_LENGTH",
     "Topic",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import TWEET_ID_LENGTH, USERNAME_LENGTH, UTCDateTime, new_id, utcnow
 from server.extensions import Model
+from server.models.results import EmotionReading
 from server.models.topics import Topic
 
 if TYPE_CHECKING:
@@ -101,6 +102,15 @@ class Job(Model):
         from server.extensions import db  # the session, for this one lookup
 
         return db.session.get(Topic, self.username)
+
+    @property
+    def finished_reading(self) -> EmotionReading | None:
+        """A succeeded reading job's reading (its subject is the reading's id); None otherwise."""
+        if self.kind != "emotions" or self.state != "succeeded":
+            return None
+        from server.extensions import db  # the session, for this one lookup
+
+        return db.session.get(EmotionReading, self.username)
 
 
 class AdminRun(Model):

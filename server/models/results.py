@@ -1,4 +1,4 @@
-"""What jobs produce: analyses (an account's mood history) and recommendations."""
+"""What jobs produce: analyses (an account's mood history), recommendations, and emotion readings."""
 
 from __future__ import annotations
 
@@ -72,6 +72,33 @@ class Recommendation(Model):
     hashtags: Mapped[list] = mapped_column(sa.JSON)
 
     account: Mapped[Account] = relationship()
+
+
+READING_ID_LENGTH = 12  # short enough to stand as a reading job's subject (``Job.username``)
+
+
+class EmotionReading(Model):
+    """The emotions of a text and/or a photo's faces, soft-voted (``POST /api/v1/emotions``); only its caller reads it.
+
+    Of the photo only the faces' mean probabilities are kept; the text only until its job has read it (cleared on
+    success and on failure). The reading is about no account: it belongs to the caller who asked.
+    """
+
+    __tablename__ = "emotion_readings"
+
+    id: Mapped[str] = mapped_column(sa.String(READING_ID_LENGTH), primary_key=True)
+    created_by: Mapped[str] = mapped_column(sa.String(64), index=True)  # the caller's rate key
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    language: Mapped[str | None] = mapped_column(sa.String(8))  # asked for, else detected: helplines answer in it
+    faces: Mapped[int] = mapped_column(default=0)
+    face_emotions: Mapped[dict | None] = mapped_column(sa.JSON)  # the faces' mean, on our labels
+    text_emotions: Mapped[dict | None] = mapped_column(sa.JSON)
+    emotions: Mapped[dict | None] = mapped_column(sa.JSON)  # the soft vote; None until read
+    text_skipped: Mapped[str | None] = mapped_column(sa.String(32))  # why the text was not read, if it was not
+    model_version: Mapped[str | None] = mapped_column(sa.String(64))  # the text model's
+    face_model_version: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 ResultT = TypeVar("ResultT", Analysis, Recommendation)

@@ -23,9 +23,11 @@ B = {"X-API-Key": OTHER_KEY}  # an attacker holding a valid API key of its own
 ADMIN_TOKEN = "admin-token-of-at-least-24-characters"
 # /me and its forms name no account: they act on the signed-in one only (tests/server/web/test_pages.py). Topics
 # are aggregates of public tweets, open to any credential (tests/server/pipelines/test_topic.py); a photo sent to
-# /images is the caller's own, read and forgotten (tests/server/api/test_images.py).
+# /images is the caller's own, read and forgotten (tests/server/api/test_images.py); an emotion reading is its
+# caller's alone, another key gets 404 (tests/server/api/test_emotions.py).
 PUBLIC_OR_ELSEWHERE = re.compile(
-    r"^/(api/v1/(health|openapi\.json|me|resources|admin/.*|topics(/.*)?|images)|auth/.*|r/.*|static/.*|me(/.*)?"
+    r"^/(api/v1/(health|openapi\.json|me|resources|admin/.*|topics(/.*)?|images|emotions(/.*)?)|auth/.*|r/.*"
+    r"|static/.*|me(/.*)?"
     r"|topics/.*|)$"
 )
 

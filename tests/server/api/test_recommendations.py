@@ -213,4 +213,5 @@ def test_openapi_documents_the_recommendation_routes(client):
         "recommendations",
         "archive",
         "topic",
+        "emotions",
     ]
