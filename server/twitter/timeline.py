@@ -13,9 +13,13 @@ from server.twitter.errors import typed_pages
 
 PAGE_SIZE = 100  # the API's maximum for a user's timeline
 MIN_PAGE_SIZE = 5  # ... and its minimum
-TWEET_FIELDS = ["created_at", "public_metrics", "entities", "referenced_tweets", "in_reply_to_user_id", "lang"]
-# The full text of retweeted and quoted tweets comes through this expansion (a retweet's own text is cut).
-EXPANSIONS = ["referenced_tweets.id"]
+TWEET_FIELDS = [
+    "created_at", "public_metrics", "entities", "referenced_tweets", "in_reply_to_user_id", "lang", "attachments",
+]  # fmt: skip
+# The full text of retweeted and quoted tweets comes through the first expansion (a retweet's own text is cut);
+# the tweet's photos (their URLs) through the second.
+EXPANSIONS = ["referenced_tweets.id", "attachments.media_keys"]
+MEDIA_FIELDS = ["type", "url"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class TimelineTweet:
     lang: str | None = None
     referenced_id: str | None = None
     referenced_text: str | None = None
+    photos: tuple[str, ...] = ()  # the URLs of its photos (not videos or GIFs), in the tweet's order
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,9 @@ def _kind(tweet: tweepy.Tweet) -> tuple[str, str | None]:
     return "own", None
 
 
-def _flatten(tweet: tweepy.Tweet, author_id: str, included: Mapping[str, str]) -> TimelineTweet:
+def _flatten(
+    tweet: tweepy.Tweet, author_id: str, included: Mapping[str, str], photos: Mapping[str, str]
+) -> TimelineTweet:
     tweet.author_id = tweet.author_id or int(author_id)
     kind, referenced_id = _kind(tweet)
     metrics = tweet.public_metrics or {}
@@ -75,6 +82,7 @@ def _flatten(tweet: tweepy.Tweet, author_id: str, included: Mapping[str, str]) -
         lang=tweet.lang,
         referenced_id=referenced_id,
         referenced_text=included.get(referenced_id) if referenced_id else None,
+        photos=tuple(photos[key] for key in (tweet.attachments or {}).get("media_keys", ()) if key in photos),
     )
 
 
@@ -101,13 +109,16 @@ def iter_timeline(
         pagination_token=pagination_token,
         tweet_fields=TWEET_FIELDS,
         expansions=EXPANSIONS,
+        media_fields=MEDIA_FIELDS,
     )
     remaining = limit
     for response in typed_pages(paginator, f"fetching @{user.username}'s timeline"):
         if response.data is None and response.errors:
             raise account_error(response.errors, user.username)
-        included = {str(t.id): t.text for t in (response.includes or {}).get("tweets", ())}
-        tweets = [_flatten(t, user.id, included) for t in response.data or ()][:remaining]
+        includes = response.includes or {}
+        included = {str(t.id): t.text for t in includes.get("tweets", ())}
+        photos = {m.media_key: m.url for m in includes.get("media", ()) if m.type == "photo" and m.url}
+        tweets = [_flatten(t, user.id, included, photos) for t in response.data or ()][:remaining]
         remaining -= len(tweets)
         yield TimelinePage(tweets, (response.meta or {}).get("next_token"))
         if remaining <= 0:

@@ -41,7 +41,7 @@ def _renderer(query: QueryParams) -> Renderer:
     fields, expansions = query.fields(), query.expansions()
     query.check()
     state = _state()
-    return Renderer(state.world, state.shift, g.auth.user_id, fields, expansions)
+    return Renderer(state.world, state.shift, g.auth.user_id, fields, expansions, request.host_url + "media/")
 
 
 # -- users ---------------------------------------------------------------------------------------------------

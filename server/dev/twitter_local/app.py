@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote
 from zlib import crc32
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -32,6 +32,7 @@ DEMO_CONSUMER_KEY = "local-demo-consumer-key"
 DEMO_CLIENT_ID = oauth.DEMO_CLIENT_ID
 USER_CONTEXT_ONLY = frozenset({"get_me", "create_tweet", "delete_tweet"})
 FOLLOW_ENDPOINTS = frozenset({"get_users_following", "get_users_followers"})
+MEDIA_DIR = Path(__file__).resolve().parent / "media"  # photos that may be redistributed, with their licences
 OAUTH_PARAM_RE = re.compile(r'(\w+)="([^"]*)"')
 
 
@@ -77,6 +78,7 @@ def create_local_api(
     app.register_blueprint(api.bp)
     app.register_blueprint(oauth.bp)
     app.register_blueprint(control.bp)
+    app.add_url_rule("/media/<name>", "media", _media)
     app.before_request(_guard)
     app.after_request(_finish)
     app.register_error_handler(InvalidRequest, lambda error: (problems.invalid_request(error.errors), 400))
@@ -84,6 +86,11 @@ def create_local_api(
     app.register_error_handler(Exception, _unexpected_error)
     logger.info("local Twitter API for world %s (date shift %s)", world.stats(), shift)
     return app
+
+
+def _media(name: str):
+    """A tweet's photo, as ``pbs.twimg.com`` serves it: no credentials (``media/README.md`` lists their licences)."""
+    return send_from_directory(MEDIA_DIR, name, max_age=86400)
 
 
 def _state() -> LocalApiState:

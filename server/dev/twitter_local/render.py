@@ -22,13 +22,16 @@ class Renderer:
         viewer_id: str | None,
         fields: dict[str, set[str]],
         expansions: set[str],
+        media_base: str = "/media/",
     ) -> None:
         self.world = world
         self.shift = shift
         self.viewer_id = viewer_id
         self.tweet_fields = fields.get("tweet.fields", set())
         self.user_fields = fields.get("user.fields", set())
+        self.media_fields = fields.get("media.fields", set())
         self.expansions = expansions
+        self.media_base = media_base
 
     # -- visibility ----------------------------------------------------------------------------------------
     def user_problem(self, user: dict | None, value: str, parameter: str, *, content: bool = False) -> dict | None:
@@ -71,6 +74,8 @@ class Renderer:
         out: dict = {}
         referenced = tweet.get("referenced_tweets") or []
         is_retweet = any(r["type"] == "retweeted" for r in referenced)
+        if "attachments" in wanted and tweet.get("media"):
+            out["attachments"] = {"media_keys": [media["media_key"] for media in tweet["media"]]}
         if "author_id" in wanted:
             out["author_id"] = tweet["author_id"]
         if "conversation_id" in wanted:
@@ -103,6 +108,17 @@ class Renderer:
         if "reply_settings" in wanted:
             out["reply_settings"] = tweet.get("reply_settings", "everyone")
         out["text"] = tweet["text"]
+        return out
+
+    def media(self, media: dict) -> dict:
+        """A tweet's photo: ``media_key`` and ``type`` (the defaults) and ``url``, served by this API's ``/media/``.
+
+        A world's tweet lists its photos under ``media`` (``media_key``, ``type``, ``file``: a name in
+        ``twitter_local/media``), as the real API's ``pbs.twimg.com`` holds them.
+        """
+        out = {"media_key": media["media_key"], "type": media.get("type", "photo")}
+        if "url" in self.media_fields and out["type"] == "photo":
+            out["url"] = self.media_base + media["file"]
         return out
 
     def user(self, user: dict) -> dict:
@@ -150,8 +166,11 @@ class Renderer:
         includes_tweets: dict[str, dict] = {}
         user_ids: list[str] = []
         errors: list[dict] = []
+        media: dict[str, dict] = {}
         exp = self.expansions
         for tweet in tweets:
+            if "attachments.media_keys" in exp:
+                media.update((item["media_key"], self.media(item)) for item in tweet.get("media") or ())
             if "author_id" in exp:
                 user_ids.append(tweet["author_id"])
             if "in_reply_to_user_id" in exp and tweet.get("in_reply_to_user_id"):
@@ -168,6 +187,8 @@ class Renderer:
                     if not problem and "referenced_tweets.id.author_id" in exp:
                         user_ids.append(self.world.known_tweet(ref["id"])["author_id"])
         includes = self._includes(includes_tweets.values(), user_ids)
+        if media:
+            includes["media"] = list(media.values())
         data = self.tweet(tweets[0]) if single else [self.tweet(t) for t in tweets]
         return assemble(data, includes, errors, meta)
 

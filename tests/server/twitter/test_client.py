@@ -100,6 +100,26 @@ def test_timeline_kinds_texts_metrics_and_hashtags(twitter, local_twitter):
     assert by_kind["reply"].referenced_id is None
 
 
+def test_a_tweets_photos_come_as_urls_the_api_serves(twitter, local_twitter):
+    photo = {"media_key": "3_901", "type": "photo", "file": "astronaut.jpg"}
+    video = {"media_key": "7_902", "type": "video", "file": "coffee.jpg"}
+    user = new_account(
+        local_twitter,
+        "photos",
+        [
+            {"text": "look at this", "media": [video, photo, {**photo, "media_key": "3_903", "file": "coffee.jpg"}]},
+            "none",
+        ],
+    )
+    plain, with_photos = fetch_all(twitter, lookup_user(twitter, user["username"]), limit=3200)
+    assert plain.photos == ()
+    assert [url.rpartition("/")[2] for url in with_photos.photos] == ["astronaut.jpg", "coffee.jpg"]  # no video
+    served = requests.get(with_photos.photos[0], timeout=5)  # like pbs.twimg.com: no credentials
+    assert served.status_code == 200 and served.headers["Content-Type"] == "image/jpeg"
+    assert served.content[:2] == b"\xff\xd8"
+    assert requests.get(with_photos.photos[0].replace("astronaut", "missing"), timeout=5).status_code == 404
+
+
 def test_self_replies_count_as_own_words(twitter, local_twitter):
     user = new_account(local_twitter, "thread", ["1/ a thread starts"])
     first = str(local_twitter.world.timeline_ids(user["id"])[-1])
