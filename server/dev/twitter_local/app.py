@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import mimetypes
 import re
 import threading
 import time
@@ -14,9 +15,10 @@ from pathlib import Path
 from urllib.parse import unquote
 from zlib import crc32
 
-from flask import Flask, current_app, g, request, send_from_directory
+from flask import Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
+from werkzeug.security import safe_join
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from server.dev.twitter_local import api, control, oauth, problems
@@ -90,7 +92,12 @@ def create_local_api(
 
 def _media(name: str):
     """A tweet's photo, as ``pbs.twimg.com`` serves it: no credentials (``media/README.md`` lists their licences)."""
-    return send_from_directory(MEDIA_DIR, name, max_age=86400)
+    path = safe_join(str(MEDIA_DIR), name)
+    if path is None or not Path(path).is_file():
+        return problems.problem(404), 404
+    # Read whole (the photos are small): a client that hangs up early leaves no open file behind.
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return Response(Path(path).read_bytes(), mimetype=kind, headers={"Cache-Control": "max-age=86400"})
 
 
 def _state() -> LocalApiState:
