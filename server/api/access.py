@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import math
 import time
+from collections.abc import Callable
 
 from flask import current_app, g, request, url_for
 from flask_openapi3.types import ResponseDict
@@ -136,12 +137,19 @@ def start_job(username: str, kind: str = "analysis"):
     enforce(parse(current_app.config["JOB_START_LIMIT"]), "job-starts", g.principal.rate_key)
     require_consent(username)
     job, created = jobs.request_job(username, kind)
+    return accepted(lambda: jobs.enqueue(job) if created else None, job)
+
+
+def accepted(send: Callable[[], Job | None], job: Job | None = None):
+    """Run ``send`` (it enqueues a job and may return it, else ``job``): 202 with the job and its ``Location``.
+
+    503 ``queue_unavailable`` when the queue refuses the message.
+    """
     try:
-        if created:
-            jobs.enqueue(job)
+        job = send() or job
     except jobs.QueueUnavailable as error:
-        message = "The job queue is unavailable; please try again later."
-        raise ApiError(503, "queue_unavailable", message) from error
+        raise ApiError(503, "queue_unavailable", "The job queue is unavailable; please try again later.") from error
+    assert job is not None
     location = url_for("api.get_job", job_id=job.id)
     return JobEnvelope(job=schemas.Job.of(job)).model_dump(mode="json"), 202, {"Location": location}
 

@@ -6,18 +6,17 @@ kind ``emotions`` reads it in a worker (202); its reading, probabilities only, i
 
 from __future__ import annotations
 
-from flask import current_app, g, url_for
+from flask import current_app, g
 from limits import parse
 
 from ml.fusion import DEFAULT_WEIGHTS, face_labels, soft_vote
 from ml.mood.status import mood_status
-from server import jobs
 from server.api import schemas
-from server.api.access import START, bp, enforce
+from server.api.access import START, accepted, bp, enforce
 from server.api.contract import UPLOADS, errors
 from server.api.errors import ApiError
 from server.api.images import NO_FACE, faces_in
-from server.api.schemas import EmotionsForm, JobEnvelope, ReadingEnvelope, ReadingPath
+from server.api.schemas import EmotionsForm, ReadingEnvelope, ReadingPath
 from server.db import utcnow
 from server.extensions import db
 from server.links import support_for
@@ -63,12 +62,8 @@ def read_emotions(form: EmotionsForm):
         reading.emotions, reading.created_at = soft_vote(None, face_emotions), utcnow()
         return ReadingEnvelope(reading=reading_out(reading)).model_dump(mode="json")
     enforce(parse(current_app.config["JOB_START_LIMIT"]), "job-starts", g.principal.rate_key)
-    try:
-        job = new_reading(reading, form.text)
-    except jobs.QueueUnavailable as error:
-        raise ApiError(503, "queue_unavailable", "The job queue is unavailable; please try again later.") from error
-    location = url_for("api.get_job", job_id=job.id)
-    return JobEnvelope(job=schemas.Job.of(job)).model_dump(mode="json"), 202, {"Location": location}
+    text = form.text
+    return accepted(lambda: new_reading(reading, text))
 
 
 @bp.get("/emotions/<reading_id>", responses={200: ReadingEnvelope, **READING_ERRORS, **errors(e400="Malformed id")})

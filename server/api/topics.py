@@ -11,20 +11,17 @@ import io
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from flask import current_app, g, url_for
+from flask import current_app, g
 from limits import parse
 
 from ml.labels import LABELS
 from ml.topics import DAY, HOUR
-from server import jobs
-from server.api import schemas
-from server.api.access import START, bp, enforce
+from server.api.access import START, accepted, bp, enforce
 from server.api.contract import errors
 from server.api.errors import ApiError
 from server.api.schemas import (
     HashtagLift,
     ImageQuery,
-    JobEnvelope,
     TopicBody,
     TopicDayOut,
     TopicEnvelope,
@@ -48,12 +45,7 @@ def start_topic(body: TopicBody):
     back; full-archive search (``TWITTER_FULL_ARCHIVE``) reaches the start. With ``watch``, beat refreshes it.
     """
     enforce(parse(current_app.config["JOB_START_LIMIT"]), "job-starts", g.principal.rate_key)
-    try:
-        job = new_topic(body.query, body.start, body.end, body.watch, g.principal.rate_key)
-    except jobs.QueueUnavailable as error:
-        raise ApiError(503, "queue_unavailable", "The job queue is unavailable; please try again later.") from error
-    location = url_for("api.get_job", job_id=job.id)
-    return JobEnvelope(job=schemas.Job.of(job)).model_dump(mode="json"), 202, {"Location": location}
+    return accepted(lambda: new_topic(body.query, body.start, body.end, body.watch, g.principal.rate_key))
 
 
 @bp.get(
