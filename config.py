@@ -208,6 +208,11 @@ class Config:
     ARCHIVE_MAX_MB = as_float(os.environ.get("ARCHIVE_MAX_MB"), 64.0)
     # A photo to read faces in (POST /api/v1/images); Twitter's own photos are at most 5 MB.
     IMAGE_MAX_MB = as_float(os.environ.get("IMAGE_MAX_MB"), 10.0)
+    # Tweets' photos in analyses: read their faces (downloaded into memory, never kept), within these limits.
+    READ_PHOTOS = as_bool(os.environ.get("READ_PHOTOS"), True)
+    PHOTO_MAX_MB = as_float(os.environ.get("PHOTO_MAX_MB"), 5.0)
+    PHOTO_TIMEOUT = as_float(os.environ.get("PHOTO_TIMEOUT"), 5.0)
+    PHOTO_LIMIT = as_int(os.environ.get("PHOTO_LIMIT"), 200)  # photos read per analysis job, newest tweets first
     # Abuse limits (Flask-Limiter; Redis when REDIS_URL, else this process's memory): failed authentications per
     # client address, and job starts per client.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"

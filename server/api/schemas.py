@@ -540,6 +540,13 @@ class Window(Schema):
     end: Timestamp | None
 
 
+class AnalysisFaces(Schema):
+    """The tweets whose photos showed faces (soft-voted into the breakdown) and the breakdown without their faces."""
+
+    tweets: Count
+    text_breakdown: dict[_enum(EMOTIONS), Probability]  # type: ignore[valid-type]
+
+
 class Analysis(Schema):
     """An analysis: status, confidence, breakdown, extremes, tweet counts, time window, model version."""
 
@@ -559,6 +566,7 @@ class Analysis(Schema):
     emotional_weight: Annotated[float, Field(ge=0)]
     tweet_count: Count
     tweet_counts: TweetCounts
+    faces: AnalysisFaces
     language: str | None = Field(description="the account's main tweet language (ISO 639-1); picks support lines")
     happiest: Extreme | None
     saddest: Extreme | None
@@ -583,6 +591,9 @@ class Analysis(Schema):
                 negativity=analysis.negativity,
                 emotional_weight=analysis.emotional_weight,
                 tweet_count=analysis.tweet_count,
+                faces=AnalysisFaces(
+                    tweets=analysis.face_tweet_count, text_breakdown=analysis.text_breakdown or analysis.breakdown
+                ),
                 tweet_counts=TweetCounts(
                     own=analysis.own_count,
                     reply=analysis.reply_count,

@@ -31,7 +31,8 @@ from server.twitter.errors import RateLimited, TwitterError, TwitterUnavailable
 
 logger = logging.getLogger(__name__)
 
-PHASES = ("fetch", "classify", "score", "persist", "model_load", "recommend")  # "recommend": recommendation jobs
+# "recommend": recommendation jobs; "photos": reading the faces in fetched tweets' photos.
+PHASES = ("fetch", "classify", "score", "persist", "model_load", "recommend", "photos")
 
 
 class JobFailed(Exception):

@@ -50,6 +50,10 @@ class Tweet(Model):
     reply_count: Mapped[int] = mapped_column(default=0)
     quote_count: Mapped[int] = mapped_column(default=0)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Its photos' faces, read when it was fetched (the photos themselves are never kept): how many faces (None: no
+    # photo was read) and their mean expression on our labels, soft-voted with the text when the mood is weighed.
+    faces: Mapped[int | None]
+    face_emotions: Mapped[dict | None] = mapped_column(sa.JSON)
 
     @property
     def classifier_text(self) -> str:

@@ -43,6 +43,9 @@ class Analysis(Model):
     window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     breakdown: Mapped[dict] = mapped_column(sa.JSON)
+    # Tweets whose photos showed faces (their faces soft-voted into the breakdown), and the breakdown without them.
+    face_tweet_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    text_breakdown: Mapped[dict | None] = mapped_column(sa.JSON)
     happiest: Mapped[dict | None] = mapped_column(sa.JSON)
     saddest: Mapped[dict | None] = mapped_column(sa.JSON)
 

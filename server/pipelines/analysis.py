@@ -9,14 +9,17 @@ into the job's state.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import tweepy
 from flask import current_app
 
 from config import scoring_config
+from ml.fusion import soft_vote
 from ml.labels import LABELS
 from ml.mood.status import MoodResult, assess
 from ml.mood.weights import KINDS, ScoredTweet
@@ -36,6 +39,7 @@ from server.models import (
     upsert,
     utcnow,
 )
+from server.pipelines.photos import PhotoReader
 from server.privacy import find_consent, require_consent
 from server.twitter import TimelineTweet, TwitterUser, iter_timeline, lookup_user
 
@@ -43,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 CLASSIFY_CHUNK = 512  # tweets per predict call and commit: progress granularity vs. batching efficiency
 TWEET_UPDATE_COLUMNS = ["text", "referenced_text", "like_count", "retweet_count", "reply_count", "quote_count"]
+FACE_COLUMNS = ["faces", "face_emotions"]
 
 
 def store_account(user: TwitterUser) -> Account:
@@ -61,9 +66,10 @@ def store_account(user: TwitterUser) -> Account:
     return account
 
 
-def store_tweets(account: Account, tweets: list[TimelineTweet]) -> None:
-    """Upsert a page of tweets and their hashtags (the caller commits)."""
+def store_tweets(account: Account, tweets: list[TimelineTweet], faces: Mapping[str, tuple] | None = None) -> None:
+    """Upsert a page of tweets, their photos' ``faces`` (count, mean) where read, and hashtags (the caller commits)."""
     now = utcnow()
+    faces = faces or {}
     rows = [
         {
             "id": t.id,
@@ -79,10 +85,12 @@ def store_tweets(account: Account, tweets: list[TimelineTweet]) -> None:
             "reply_count": t.replies,
             "quote_count": t.quotes,
             "fetched_at": now,
+            "faces": faces[t.id][0] if t.id in faces else None,
+            "face_emotions": faces[t.id][1] if t.id in faces else None,
         }
         for t in tweets
     ]
-    upsert(Tweet, rows, TWEET_UPDATE_COLUMNS)
+    upsert(Tweet, rows, TWEET_UPDATE_COLUMNS + FACE_COLUMNS)
     insert_ignore(TweetHashtag, [{"tweet_id": t.id, "tag": tag[:140]} for t in tweets for tag in t.hashtags])
 
 
@@ -97,21 +105,35 @@ def fetch_tweets(run: JobRun, account: Account, client: tweepy.Client, user: Twi
     pages = iter_timeline(
         client, user, limit=limit - job.fetched, since_id=job.since_id, pagination_token=job.next_token
     )
-    while True:
-        with run.phase("fetch"):
-            page = next(pages, None)
-        if page is None:
-            break
-        with run.phase("persist"):
-            store_tweets(account, page.tweets)
-            newest = max((int(t.id) for t in page.tweets), default=0)
-            newest_id = str(newest) if newest > int(job.newest_id or 0) else job.newest_id
-            run.checkpoint(newest_id=newest_id, fetched=job.fetched + len(page.tweets), next_token=page.next_token)
+    photos = PhotoReader(current_app.config) if current_app.config["READ_PHOTOS"] else None
+    try:
+        _walk(run, account, pages, photos)
+    finally:
+        if photos is not None:
+            photos.close()
     with run.phase("persist"):
         # Only a complete walk moves since_id: an interrupted one resumes from next_token instead.
         if job.newest_id and int(job.newest_id) > int(account.since_id or 0):
             account.since_id = job.newest_id
         run.checkpoint(fetch_done=True, next_token=None)
+
+
+def _walk(run: JobRun, account: Account, pages, photos: PhotoReader | None) -> None:
+    job = run.job
+    while True:
+        with run.phase("fetch"):
+            page = next(pages, None)
+        if page is None:
+            break
+        faces = {}
+        if photos is not None:
+            with run.phase("photos"):
+                faces = photos.faces(page.tweets)
+        with run.phase("persist"):
+            store_tweets(account, page.tweets, faces)
+            newest = max((int(t.id) for t in page.tweets), default=0)
+            newest_id = str(newest) if newest > int(job.newest_id or 0) else job.newest_id
+            run.checkpoint(newest_id=newest_id, fetched=job.fetched + len(page.tweets), next_token=page.next_token)
 
 
 def _unclassified(account: Account, version: str):
@@ -152,8 +174,19 @@ def classify_tweets(run: JobRun, account: Account, classifier) -> None:
             run.checkpoint(classified=job.classified + len(rows))
 
 
-def scored_tweets(account: Account, version: str, limit: int) -> list[ScoredTweet]:
-    """The account's newest ``limit`` classified tweets as ``ml.mood.weights.ScoredTweet``, with their language."""
+class Scored(NamedTuple):
+    """An account's scored tweets: with their photos' faces soft-voted in, without, and how many had faces."""
+
+    tweets: list[ScoredTweet]
+    text_only: list[ScoredTweet]
+    face_tweets: int
+
+
+def scored_tweets(account: Account, version: str, limit: int) -> Scored:
+    """The account's newest ``limit`` classified tweets as ``ml.mood.weights.ScoredTweet``, with their language.
+
+    A tweet whose photos showed faces has its text's probabilities soft-voted with theirs (``ml.fusion``).
+    """
     rows = db.session.execute(
         sa.select(Tweet, TweetEmotion)
         .join(TweetEmotion, sa.and_(TweetEmotion.tweet_id == Tweet.id, TweetEmotion.model_version == version))
@@ -161,8 +194,9 @@ def scored_tweets(account: Account, version: str, limit: int) -> list[ScoredTwee
         .order_by(Tweet.created_at.desc())
         .limit(limit)
     )
-    return [
-        ScoredTweet(
+    tweets, text_only, face_tweets = [], [], 0
+    for tweet, emotion in rows:
+        scored = ScoredTweet(
             id=tweet.id,
             created_at=tweet.created_at,
             kind=tweet.kind,
@@ -174,12 +208,24 @@ def scored_tweets(account: Account, version: str, limit: int) -> list[ScoredTwee
             text=tweet.text,
             lang=tweet_language(tweet.classifier_text, tweet.lang),
         )
-        for tweet, emotion in rows
-    ]
+        text_only.append(scored)
+        if tweet.face_emotions:
+            face_tweets += 1
+            scored = replace(scored, probs=soft_vote(emotion.probs, tweet.face_emotions))
+        tweets.append(scored)
+    return Scored(tweets, text_only, face_tweets)
 
 
-def build_analysis(job: Job, account: Account, result: MoodResult, tweets: list[ScoredTweet], version: str):
-    """The Analysis row for a mood result."""
+def build_analysis(
+    job: Job,
+    account: Account,
+    result: MoodResult,
+    tweets: list[ScoredTweet],
+    version: str,
+    text_only: MoodResult | None = None,
+    face_tweets: int = 0,
+):
+    """The Analysis row for a mood result (``text_only``: the same tweets without their faces)."""
     counts = dict.fromkeys(KINDS, 0)
     for tweet in tweets:
         if is_scored(tweet.lang):
@@ -206,6 +252,8 @@ def build_analysis(job: Job, account: Account, result: MoodResult, tweets: list[
         window_start=datetime.fromisoformat(window["start"]) if window else None,
         window_end=datetime.fromisoformat(window["end"]) if window else None,
         breakdown=result.breakdown,
+        face_tweet_count=face_tweets,
+        text_breakdown=text_only.breakdown if text_only is not None else result.breakdown,
         happiest=result.happiest,
         saddest=result.saddest,
     )
@@ -215,11 +263,13 @@ def assess_account(run: JobRun, account: Account, version: str) -> Analysis:
     """Weigh the account's classified tweets into a mood and add it as an Analysis row (flushed, not committed)."""
     config = current_app.config
     with run.phase("persist"):
-        tweets = scored_tweets(account, version, config["TWEET_LIMIT"])
+        scored = scored_tweets(account, version, config["TWEET_LIMIT"])
     with run.phase("score"):
-        result = assess(tweets, utcnow(), scoring_config(config))
+        now = utcnow()
+        result = assess(scored.tweets, now, scoring_config(config))
+        text_only = assess(scored.text_only, now, scoring_config(config)) if scored.face_tweets else result
     with run.phase("persist"):
-        analysis = build_analysis(run.job, account, result, tweets, version)
+        analysis = build_analysis(run.job, account, result, scored.tweets, version, text_only, scored.face_tweets)
         db.session.add(analysis)
         db.session.flush()
     return analysis
