@@ -468,6 +468,26 @@ def _clean_hashtag(tag: str) -> str | None:
     return f"#{match.group(1)}" if match else None
 
 
+# Demo accounts whose newest own tweets carry a photo the local API serves (twitter_local/media, public domain and
+# CC0 only): the cheerful persona's show a smiling face, the satisfied one's a cup of coffee (a photo, no face).
+DEMO_PHOTOS = {"sunny_sam": ("astronaut.jpg", 3), "calm_carla": ("coffee.jpg", 2)}
+
+
+def attach_photos(users: list[dict], tweets: list[dict]) -> None:
+    """Give ``DEMO_PHOTOS``' accounts' newest own tweets (no retweet, reply, quote or mention) a photo, in place."""
+    ids = {user["username"]: user["id"] for user in users}
+    for username, (file, count) in DEMO_PHOTOS.items():
+        if username not in ids:  # a small test world
+            continue
+        own = [
+            t
+            for t in tweets
+            if t["author_id"] == ids[username] and not t.get("referenced_tweets") and not t["text"].startswith("@")
+        ]
+        for tweet in sorted(own, key=lambda t: int(t["id"]), reverse=True)[:count]:
+            tweet["media"] = [{"media_key": f"3_{tweet['id']}", "type": "photo", "file": file}]
+
+
 def build(
     data: Path = DEFAULT_DATA,
     out: Path = DEFAULT_OUT,
@@ -476,6 +496,7 @@ def build(
 ) -> dict:
     """Build the world into ``out``; returns its world.json content plus file sizes."""
     meta, users, tweets, follows = DemoBuilder(data, max_accounts, large_tweets).build()
+    attach_photos(users, tweets)
     sizes = write_world(out, meta, users, tweets, follows)
     logger.info("demo world written to %s: %s, sizes %s", out, meta["stats"], sizes)
     return {**meta, "sizes": sizes}

@@ -97,3 +97,11 @@ def test_with_photos_turned_off_none_is_fetched(app, ctx, classifier, account, l
     assert job.state == "succeeded" and job.analysis.face_tweet_count == 0
     assert all(tweet.faces is None for tweet in tweets_oldest_first(job.account_id))
     assert "photos" not in job.timings
+
+
+def test_the_demo_worlds_cheerful_persona_posts_a_smiling_face(ctx, classifier):
+    job = start("sunny_sam")
+    run(job, classifier)
+    job = reload(job)
+    assert job.state == "succeeded" and job.analysis.face_tweet_count == 3  # build_demo.DEMO_PHOTOS
+    assert job.analysis.status == "Cheerful"

@@ -65,6 +65,7 @@ def test_the_dashboard_after_an_archive_shows_mood_trend_tweets_and_resources(ap
     page = quinn.get("/me", headers=HTML).get_data(as_text=True)
     assert re.search(r'<p class="status">(Cheerful|Satisfied)</p>', page)
     assert "Based on 37 tweets" in page and "Quite sure" in page or "Fairly sure" in page
+    assert "showed faces" not in page  # an archive brings no photos
     assert 'id="trend-chart"' in page and '<script type="application/json" id="trend-data">' in page
     assert "Happiest tweet" in page and "Ideas for you" in page and "Source:" in page
     assert "Page 1 of 2 (37 tweets)" in page and 'rel="next"' in page
@@ -73,6 +74,15 @@ def test_the_dashboard_after_an_archive_shows_mood_trend_tweets_and_resources(ap
     assert "vendor/chartjs/chart.umd.min.js" in page and "<script>" not in page  # no inline script
     with quinn.get("/static/vendor/chartjs/chart.umd.min.js") as script:
         assert script.status_code == 200 and script.mimetype == "text/javascript"
+
+
+def test_the_dashboard_says_how_many_tweets_photos_showed_faces(app, classifier):
+    sam = app.test_client()
+    assert sign_in_with_x(sam, "sunny_sam").headers["Location"] == "/me"
+    assert post(sam, "/me/analyse").status_code == 303
+    run_all(app, classifier)
+    page = sam.get("/me", headers=HTML).get_data(as_text=True)
+    assert "3 tweets&#39; photos showed faces" in page  # build_demo.DEMO_PHOTOS
 
 
 def test_forms_need_the_page_token_and_this_site(app, quinn):
