@@ -224,6 +224,7 @@ class Config:
     # Privacy: analyse only accounts that opted in; blank stored tweet text after this many days (0: keep).
     REQUIRE_CONSENT = as_bool(os.environ.get("REQUIRE_CONSENT"), True)
     TWEET_RETENTION_DAYS = as_float(os.environ.get("TWEET_RETENTION_DAYS"), 90.0)
+    READING_RETENTION_DAYS = as_float(os.environ.get("READING_RETENTION_DAYS"), 30.0)
 
     # Classifier.
     MODEL_DIR = Path(os.environ.get("MODEL_DIR") or ROOT / "model")

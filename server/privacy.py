@@ -22,6 +22,7 @@ from server.models import (
     Account,
     Analysis,
     Consent,
+    EmotionReading,
     Follow,
     FollowWalk,
     GraphAccount,
@@ -197,6 +198,15 @@ def forget_account(username: str, twitter_id: str | None = None) -> dict[str, in
     db.session.expire_all()
     logger.info("forgot an account: %s", counts)  # counts only: the username itself is what was forgotten
     return counts
+
+
+def drop_old_readings(days: float, now: datetime | None = None) -> int:
+    """Delete the emotion readings (``POST /api/v1/emotions``) older than ``days``; commits; returns how many."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    deleted = write(sa.delete(EmotionReading).where(EmotionReading.created_at < cutoff))
+    db.session.commit()
+    logger.info("retention: deleted %d emotion readings older than %s days", deleted, days)
+    return deleted
 
 
 def drop_old_tweet_text(days: float, now: datetime | None = None) -> int:

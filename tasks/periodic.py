@@ -11,7 +11,7 @@ from flask import current_app
 
 from server.bot import poll as bot
 from server.pipelines import reanalysis, topic
-from server.privacy import drop_old_tweet_text
+from server.privacy import drop_old_readings, drop_old_tweet_text
 from tasks.names import DROP_OLD_TWEET_TEXT, POLL_MENTIONS, REANALYSE_STALE, REFRESH_TOPICS
 
 
@@ -23,8 +23,14 @@ def poll_mentions() -> dict:
 
 @shared_task(name=DROP_OLD_TWEET_TEXT, soft_time_limit=600, time_limit=660)
 def drop_old_tweet_text_task() -> int:
-    """Blank old tweet text (idempotent: a re-run finds nothing left to blank); 0 days keeps text forever."""
-    days = current_app.config["TWEET_RETENTION_DAYS"]
+    """Blank old tweet text and delete old emotion readings (idempotent); 0 days keeps either forever.
+
+    Returns the number of tweets blanked.
+    """
+    config = current_app.config
+    if config["READING_RETENTION_DAYS"] > 0:
+        drop_old_readings(config["READING_RETENTION_DAYS"])
+    days = config["TWEET_RETENTION_DAYS"]
     if days <= 0:
         return 0
     return drop_old_tweet_text(days)

@@ -20,6 +20,7 @@ from server.models import (
     Account,
     Analysis,
     Consent,
+    EmotionReading,
     Follow,
     GraphAccount,
     GraphHashtag,
@@ -375,6 +376,22 @@ def test_the_retention_task_reads_the_setting(ctx):
     assert drop_old_tweet_text_task() == 0 and count(Tweet, Tweet.text == "") == 0
     current_app.config["TWEET_RETENTION_DAYS"] = 90
     assert drop_old_tweet_text_task() == 2 and count(Tweet, Tweet.text == "") == 2
+
+
+def test_old_emotion_readings_are_deleted_by_the_retention_task(ctx):
+    from tasks.periodic import drop_old_tweet_text_task
+
+    now = utcnow()
+    for reading_id, age in (("0123456789ab", 31), ("ba9876543210", 29)):
+        db.session.add(EmotionReading(id=reading_id, created_by="client:x", created_at=now - timedelta(days=age)))
+    db.session.commit()
+    current_app.config.update(READING_RETENTION_DAYS=0, TWEET_RETENTION_DAYS=0)  # keep forever
+    drop_old_tweet_text_task()
+    assert count(EmotionReading) == 2
+    current_app.config["READING_RETENTION_DAYS"] = 30
+    drop_old_tweet_text_task()
+    assert [r.id for r in db.session.scalars(sa.select(EmotionReading))] == ["ba9876543210"]
+    assert privacy.drop_old_readings(30) == 0  # idempotent
 
 
 def test_openapi_documents_consent_and_deletion(client):
