@@ -1,7 +1,7 @@
 """Emotion from faces in photos: detect faces (YuNet), read each expression (a CNN trained on FER2013).
 
 ``ExpressionModel().predict(faces)`` takes 48x48 grey crops; ``analyse_image(data)`` takes a photo's bytes.
-Serving uses plain torch (already in the worker for the text model) and OpenCV for detection.
+Serving needs no torch: onnxruntime reads the expression model and OpenCV detects the faces.
 """
 
 from __future__ import annotations

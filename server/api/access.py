@@ -11,7 +11,8 @@ from __future__ import annotations
 import hmac
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import current_app, g, request, url_for
 from flask_openapi3.types import ResponseDict
@@ -137,19 +138,23 @@ def start_job(username: str, kind: str = "analysis"):
     enforce(parse(current_app.config["JOB_START_LIMIT"]), "job-starts", g.principal.rate_key)
     require_consent(username)
     job, created = jobs.request_job(username, kind)
-    return accepted(lambda: jobs.enqueue(job) if created else None, job)
+    if created:
+        with queue_available():
+            jobs.enqueue(job)
+    return accepted(job)
 
 
-def accepted(send: Callable[[], Job | None], job: Job | None = None):
-    """Run ``send`` (it enqueues a job and may return it, else ``job``): 202 with the job and its ``Location``.
-
-    503 ``queue_unavailable`` when the queue refuses the message.
-    """
+@contextmanager
+def queue_available() -> Iterator[None]:
+    """Around sending a job's message: the queue refusing it (``jobs.QueueUnavailable``) is a 503."""
     try:
-        job = send() or job
+        yield
     except jobs.QueueUnavailable as error:
         raise ApiError(503, "queue_unavailable", "The job queue is unavailable; please try again later.") from error
-    assert job is not None
+
+
+def accepted(job: Job):
+    """The answer to a request that started (or joined) a job: 202 with the job and its ``Location``."""
     location = url_for("api.get_job", job_id=job.id)
     return JobEnvelope(job=schemas.Job.of(job)).model_dump(mode="json"), 202, {"Location": location}
 

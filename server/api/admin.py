@@ -16,6 +16,7 @@ from flask_openapi3.types import ResponseDict
 
 from server import jobs
 from server.api import schemas
+from server.api.access import queue_available
 from server.api.contract import ADMIN, blueprint, errors
 from server.api.errors import ApiError
 from server.api.schemas import MAX_DAYS, ReanalysisBody, RunEnvelope, RunPath
@@ -68,10 +69,8 @@ def start_reanalysis(body: ReanalysisBody):
     Starts one analysis job per account, enqueued in chunks of ADMIN_CHUNK_SIZE every ADMIN_CHUNK_SECONDS (under
     the rate limits); 202 with the run and its Location. An empty body means every consented account.
     """
-    try:
+    with queue_available():
         run = start_run(body.older_than_days, requested_by="api")
-    except jobs.QueueUnavailable as error:
-        raise ApiError(503, "queue_unavailable", "The job queue is unavailable; please try again later.") from error
     location = url_for("admin.get_run", run_id=run.id)
     return RunEnvelope(run=schemas.Run.of(run)).model_dump(mode="json"), 202, {"Location": location}
 

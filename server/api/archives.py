@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, url_for
+from flask import current_app, g
 from limits import parse
 
-from server import jobs
-from server.api import schemas
-from server.api.access import START, bp, enforce, reachable, require_consent
-from server.api.contract import UPLOADS, errors
+from server.api.access import START, accepted, bp, enforce, queue_available, reachable, require_consent
+from server.api.contract import UPLOADS, errors, read_upload
 from server.api.errors import ApiError
-from server.api.schemas import ArchiveForm, JobEnvelope
+from server.api.schemas import ArchiveForm
 from server.archives import imports
 from server.archives.reader import ArchiveError
 from server.auth.principals import Principal
@@ -36,12 +34,10 @@ def import_for(principal: Principal, username: str, data: bytes, filename: str):
     enforce(parse(current_app.config["JOB_START_LIMIT"]), "job-starts", principal.rate_key)
     require_consent(username)
     try:
-        return imports.start_import(username, owner_of(principal, username), data, filename)
+        with queue_available():
+            return imports.start_import(username, owner_of(principal, username), data, filename)
     except ArchiveError as error:
         raise ApiError(imports.STATUS.get(error.code, 422), error.code, str(error)) from None
-    except jobs.QueueUnavailable as error:
-        message = "The job queue is unavailable; please try again later."
-        raise ApiError(503, "queue_unavailable", message) from error
 
 
 @bp.post(
@@ -70,10 +66,5 @@ def upload_archive(form: ArchiveForm):
     username = form.username or (principal.username if principal.kind == "session" else None)
     if username is None:
         raise ApiError(400, "invalid_username", "Say which account the archive is for: a 'username' field.")
-    try:
-        data = form.file.read()
-    finally:  # a large upload is spooled to a temporary file: closed, and so deleted, once read
-        form.file.close()
-    job = import_for(principal, username, data, form.file.filename or "archive")
-    location = url_for("api.get_job", job_id=job.id)
-    return JobEnvelope(job=schemas.Job.of(job)).model_dump(mode="json"), 202, {"Location": location}
+    job = import_for(principal, username, read_upload(form.file), form.file.filename or "archive")
+    return accepted(job)

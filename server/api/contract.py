@@ -14,6 +14,7 @@ from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Info, OpenAPI
 from flask_openapi3.types import ResponseDict, SecuritySchemesDict
 from pydantic import ValidationError
+from werkzeug.datastructures import FileStorage
 
 from server.api.errors import ApiError
 from server.api.schemas import HISTORY_MAX, MAX_DAYS, Error
@@ -96,6 +97,14 @@ UPLOAD_SLACK = 64 * 1024  # the multipart envelope around the file
 def upload_bytes(setting: str) -> int:
     """The largest file a setting in MB (``ARCHIVE_MAX_MB``, ``IMAGE_MAX_MB``) allows, in bytes."""
     return int(float(current_app.config[setting]) * 2**20)
+
+
+def read_upload(file: FileStorage) -> bytes:
+    """An uploaded file's bytes; the file is closed, so deleted when it was spooled to a temporary file."""
+    try:
+        return file.read()
+    finally:
+        file.close()
 
 
 def allow_upload(setting: str) -> None:

@@ -12,7 +12,7 @@ from limits import parse
 from ml.fusion import DEFAULT_WEIGHTS, face_labels, soft_vote
 from ml.mood.status import mood_status
 from server.api import schemas
-from server.api.access import START, accepted, bp, enforce
+from server.api.access import START, accepted, bp, enforce, queue_available
 from server.api.contract import UPLOADS, errors
 from server.api.errors import ApiError
 from server.api.images import NO_FACE, faces_in
@@ -21,7 +21,7 @@ from server.db import utcnow
 from server.extensions import db
 from server.links import support_for
 from server.models import EmotionReading
-from server.pipelines.emotions import new_reading, photo_reading
+from server.pipelines.emotions import new_reading
 
 UPLOADS["api.read_emotions"] = "IMAGE_MAX_MB"
 READING_ERRORS = errors(e401="Missing or invalid API key", e404="No such reading (or not yours), or not read yet")
@@ -57,13 +57,20 @@ def read_emotions(form: EmotionsForm):
             raise ApiError(422, "no_face_found", NO_FACE)
         count, version = len(found), expression_model().version
         face_emotions = face_labels([item.probabilities for item in found]) if found else None
-    reading = photo_reading(g.principal.rate_key, form.language, face_emotions, count, version)
+    reading = EmotionReading(
+        created_by=g.principal.rate_key,
+        language=form.language,
+        faces=count,
+        face_emotions=face_emotions,
+        face_model_version=version,
+    )
     if form.text is None:
         reading.emotions, reading.created_at = soft_vote(None, face_emotions), utcnow()
         return ReadingEnvelope(reading=reading_out(reading)).model_dump(mode="json")
     enforce(parse(current_app.config["JOB_START_LIMIT"]), "job-starts", g.principal.rate_key)
-    text = form.text
-    return accepted(lambda: new_reading(reading, text))
+    with queue_available():
+        job = new_reading(reading, form.text)
+    return accepted(job)
 
 
 @bp.get("/emotions/<reading_id>", responses={200: ReadingEnvelope, **READING_ERRORS, **errors(e400="Malformed id")})

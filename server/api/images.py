@@ -13,7 +13,7 @@ from limits import parse
 
 from ml.fusion import face_labels
 from server.api.access import bp, enforce
-from server.api.contract import UPLOADS, errors, upload_bytes
+from server.api.contract import UPLOADS, errors, read_upload, upload_bytes
 from server.api.errors import ApiError
 from server.api.schemas import FaceBox, FaceOut, FacesOut, FacesQuery, ImageForm
 
@@ -32,11 +32,7 @@ def faces_in(file: FileStorage) -> tuple[Any, list]:
 
     enforce(parse(current_app.config["JOB_START_LIMIT"]), "image-reads", g.principal.rate_key)
     try:
-        data = file.read()
-    finally:  # a large upload is spooled to a temporary file: closed, and so deleted, once read
-        file.close()
-    try:
-        rgb = decode_image(data, max_bytes=upload_bytes("IMAGE_MAX_MB"))
+        rgb = decode_image(read_upload(file), max_bytes=upload_bytes("IMAGE_MAX_MB"))
     except ImageError as error:
         raise ApiError(413 if error.code == "image_too_large" else 422, error.code, str(error)) from None
     return rgb, read_faces(rgb)

@@ -16,7 +16,7 @@ from limits import parse
 
 from ml.labels import LABELS
 from ml.topics import DAY, HOUR
-from server.api.access import START, accepted, bp, enforce
+from server.api.access import START, accepted, bp, enforce, queue_available
 from server.api.contract import errors
 from server.api.errors import ApiError
 from server.api.schemas import (
@@ -45,7 +45,9 @@ def start_topic(body: TopicBody):
     back; full-archive search (``TWITTER_FULL_ARCHIVE``) reaches the start. With ``watch``, beat refreshes it.
     """
     enforce(parse(current_app.config["JOB_START_LIMIT"]), "job-starts", g.principal.rate_key)
-    return accepted(lambda: new_topic(body.query, body.start, body.end, body.watch, g.principal.rate_key))
+    with queue_available():
+        job = new_topic(body.query, body.start, body.end, body.watch, g.principal.rate_key)
+    return accepted(job)
 
 
 @bp.get(

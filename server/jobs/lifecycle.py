@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from server.db import write
 from server.extensions import db
 from server.jobs.kinds import kind_of
-from server.models import ACTIVE_STATES, ArchiveUpload, EmotionReading, Job, utcnow
+from server.models import ACTIVE_STATES, ArchiveUpload, EmotionReading, Job, Topic, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,18 @@ def active_job(username_key: str, kind: str = "analysis") -> Job | None:
 def new_job(username: str, kind: str) -> Job:
     """A pending job (not added): its lease is the grace its first message has before the sweep re-sends it."""
     return Job(username=username, username_key=username.lower(), kind=kind, lease_until=utcnow() + _lease())
+
+
+def start_for(subject: Topic | EmotionReading, kind: str) -> Job:
+    """Store ``subject`` with a new job of ``kind`` naming its id, committed, then send the job.
+
+    :class:`QueueUnavailable` when the queue refuses it (the job is then failed).
+    """
+    job = new_job(subject.id, kind)
+    db.session.add_all([subject, job])
+    db.session.commit()
+    enqueue(job)
+    return job
 
 
 def request_job(username: str, kind: str = "analysis") -> tuple[Job, bool]:

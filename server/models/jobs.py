@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from server.models.accounts import Account
     from server.models.results import Analysis, Recommendation
 
+SubjectT = TypeVar("SubjectT", Topic, EmotionReading)  # a job's subject row, named by its id
 ACTIVE_STATES = ("pending", "running", "retrying")
 FINAL_STATES = ("succeeded", "failed")
 
@@ -97,20 +98,19 @@ class Job(Model):
     @property
     def finished_topic(self) -> Topic | None:
         """A succeeded topic job's topic (its subject is the topic's id); None otherwise."""
-        if self.kind != "topic" or self.state != "succeeded":
-            return None
-        from server.extensions import db  # the session, for this one lookup
-
-        return db.session.get(Topic, self.username)
+        return self._finished_subject("topic", Topic)
 
     @property
     def finished_reading(self) -> EmotionReading | None:
         """A succeeded reading job's reading (its subject is the reading's id); None otherwise."""
-        if self.kind != "emotions" or self.state != "succeeded":
+        return self._finished_subject("emotions", EmotionReading)
+
+    def _finished_subject(self, kind: str, model: type[SubjectT]) -> SubjectT | None:
+        if self.kind != kind or self.state != "succeeded":
             return None
         from server.extensions import db  # the session, for this one lookup
 
-        return db.session.get(EmotionReading, self.username)
+        return db.session.get(model, self.username)
 
 
 class AdminRun(Model):

@@ -7,27 +7,12 @@ with the faces (``ml.fusion``) and clears it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from ml.fusion import soft_vote
 from ml.text.language import detect_language, is_scored
 from server.db import new_id, utcnow
 from server.extensions import db
 from server.jobs.runner import JobFailed, JobRun, Resources
 from server.models import READING_ID_LENGTH, EmotionReading, Job
-
-
-def photo_reading(
-    created_by: str, language: str | None, face_emotions: Mapping[str, float] | None, faces: int, version: str | None
-) -> EmotionReading:
-    """A reading (not stored) of a photo's faces: with no text to wait for, it is read at once."""
-    return EmotionReading(
-        created_by=created_by,
-        language=language,
-        faces=faces,
-        face_emotions=dict(face_emotions) if face_emotions else None,
-        face_model_version=version,
-    )
 
 
 def new_reading(reading: EmotionReading, text: str) -> Job:
@@ -38,11 +23,7 @@ def new_reading(reading: EmotionReading, text: str) -> Job:
     from server import jobs  # imported here: the pipeline itself never starts jobs
 
     reading.id, reading.text = new_id()[:READING_ID_LENGTH], text
-    job = jobs.new_job(reading.id, "emotions")
-    db.session.add_all([reading, job])
-    db.session.commit()
-    jobs.enqueue(job)
-    return job
+    return jobs.start_for(reading, "emotions")
 
 
 def execute(run: JobRun, resources: Resources) -> EmotionReading:

@@ -85,11 +85,7 @@ def new_topic(query: str, start: datetime, end: datetime | None, watch: bool, cr
     from server import jobs  # imported here: the pipeline itself never starts jobs
 
     topic = Topic(id=new_id()[:TOPIC_ID_LENGTH], query=query, start=start, end=end, watch=watch, created_by=created_by)
-    job = jobs.new_job(topic.id, "topic")
-    db.session.add_all([topic, job])
-    db.session.commit()
-    jobs.enqueue(job)
-    return job
+    return jobs.start_for(topic, "topic")
 
 
 def explained_peaks(topic: Topic, days: dict[date, DayAggregate], step: timedelta = DAY) -> list[TopicPeak]:

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from werkzeug.wrappers import Response
 
 from server import jobs, privacy
-from server.api.contract import allow_upload
+from server.api.contract import allow_upload, read_upload
 from server.api.errors import ApiError
 from server.archives import imports
 from server.archives.reader import ArchiveError
@@ -110,10 +110,7 @@ def upload_archive():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _back("Choose your archive's ZIP (or its data/tweets.js) first.", "error", "#archive")
-    try:
-        data = upload.read()
-    finally:
-        upload.close()
+    data = read_upload(upload)
     try:
         privacy.require_consent(row.username, current_app.config["REQUIRE_CONSENT"])
         imports.start_import(row.username, row.twitter_id, data, upload.filename)
