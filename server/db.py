@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import cast
 
@@ -76,13 +77,18 @@ def insert_ignore(model, rows: list[dict]) -> None:
         db.session.execute(_insert(model).on_conflict_do_nothing(), rows)
 
 
-def upsert(model, rows: list[dict], update: list[str]) -> None:
-    """Insert rows, or update the ``update`` columns of those whose primary key already exists."""
+def upsert(model, rows: list[dict], update: list[str], fill: Sequence[str] = ()) -> None:
+    """Insert rows, or update the ``update`` columns of those whose primary key already exists.
+
+    A ``fill`` column is updated only by a value: a row bringing NULL keeps what is stored (a JSON column among
+    them must store None as SQL NULL: ``sa.JSON(none_as_null=True)``).
+    """
     if not rows:
         return
     statement = _insert(model)
     keys = [column.name for column in model.__table__.primary_key]
-    statement = statement.on_conflict_do_update(
-        index_elements=keys, set_={name: statement.excluded[name] for name in update}
-    )
+    columns = model.__table__.c
+    set_ = {name: statement.excluded[name] for name in update}
+    set_.update({name: sa.func.coalesce(statement.excluded[name], columns[name]) for name in fill})
+    statement = statement.on_conflict_do_update(index_elements=keys, set_=set_)
     db.session.execute(statement, rows)

@@ -53,7 +53,7 @@ class Tweet(Model):
     # Its photos' faces, read when it was fetched (the photos themselves are never kept): how many faces (None: no
     # photo was read) and their mean expression on our labels, soft-voted with the text when the mood is weighed.
     faces: Mapped[int | None]
-    face_emotions: Mapped[dict | None] = mapped_column(sa.JSON)
+    face_emotions: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))  # NULL, so an upsert can keep it
 
     @property
     def classifier_text(self) -> str:

@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 CLASSIFY_CHUNK = 512  # tweets per predict call and commit: progress granularity vs. batching efficiency
 TWEET_UPDATE_COLUMNS = ["text", "referenced_text", "like_count", "retweet_count", "reply_count", "quote_count"]
+# Only a fetch that read the tweet's photos sets these: an archive import, or a fetch past PHOTO_LIMIT, keeps them.
 FACE_COLUMNS = ["faces", "face_emotions"]
 
 
@@ -90,7 +91,7 @@ def store_tweets(account: Account, tweets: list[TimelineTweet], faces: Mapping[s
         }
         for t in tweets
     ]
-    upsert(Tweet, rows, TWEET_UPDATE_COLUMNS + FACE_COLUMNS)
+    upsert(Tweet, rows, TWEET_UPDATE_COLUMNS, fill=FACE_COLUMNS)
     insert_ignore(TweetHashtag, [{"tweet_id": t.id, "tag": tag[:140]} for t in tweets for tag in t.hashtags])
 
 

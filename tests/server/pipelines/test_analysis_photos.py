@@ -105,3 +105,23 @@ def test_the_demo_worlds_cheerful_persona_posts_a_smiling_face(ctx, classifier):
     job = reload(job)
     assert job.state == "succeeded" and job.analysis.face_tweet_count == 3  # build_demo.DEMO_PHOTOS
     assert job.analysis.status == "Cheerful"
+
+
+def test_storing_a_tweet_again_without_its_photos_read_keeps_its_faces(ctx, classifier, account):
+    from server.models import Account
+    from server.pipelines.analysis import store_tweets
+    from server.twitter import TimelineTweet
+
+    job = start(account["username"])
+    run(job, classifier)
+    job = reload(job)
+    smiling = tweets_oldest_first(job.account_id)[0]
+    again = TimelineTweet(
+        id=smiling.id, created_at=smiling.created_at, text=smiling.text, kind="own",
+        likes=1, retweets=0, replies=0, quotes=0, hashtags=(),
+    )  # fmt: skip
+    # An archive import, or a later fetch past PHOTO_LIMIT, stores the tweet without reading its photos.
+    store_tweets(db.session.get(Account, job.account_id), [again])
+    db.session.commit()
+    stored = db.session.get(Tweet, smiling.id, populate_existing=True)
+    assert stored.like_count == 1 and stored.faces == 1 and stored.face_emotions["joy"] > 0.5
